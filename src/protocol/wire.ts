@@ -313,6 +313,14 @@ export class Writer {
 
   int64(v: number): void {
     this.ensure(8);
+    // Long.MAX_VALUE / MIN_VALUE arrive as ±2^63 once held in a double; write Kafka's exact bounds.
+    if (v >= 9223372036854775807) {
+      this.buf.writeUInt32BE(0x7fffffff, this.pos);
+      this.buf.writeUInt32BE(0xffffffff, this.pos + 4);
+      this.pos += 8;
+      return;
+    }
+    if (v < -9223372036854775807) v = -9223372036854775808;
     const hi = Math.floor(v / TWO_32);
     this.buf.writeInt32BE(hi, this.pos);
     this.buf.writeUInt32BE(v - hi * TWO_32, this.pos + 4);

@@ -2,10 +2,116 @@
 
 import type { ApiSpec } from '../api.js';
 import * as Produce from './produce.js';
+import * as Fetch from './fetch.js';
+import * as ListOffsets from './list-offsets.js';
+import * as Metadata from './metadata.js';
+import * as OffsetCommit from './offset-commit.js';
+import * as OffsetFetch from './offset-fetch.js';
+import * as FindCoordinator from './find-coordinator.js';
+import * as JoinGroup from './join-group.js';
+import * as Heartbeat from './heartbeat.js';
+import * as LeaveGroup from './leave-group.js';
+import * as SyncGroup from './sync-group.js';
+import * as DescribeGroups from './describe-groups.js';
+import * as ListGroups from './list-groups.js';
+import * as SaslHandshake from './sasl-handshake.js';
 import * as ApiVersions from './api-versions.js';
+import * as CreateTopics from './create-topics.js';
+import * as DeleteTopics from './delete-topics.js';
+import * as DeleteRecords from './delete-records.js';
+import * as InitProducerId from './init-producer-id.js';
+import * as OffsetForLeaderEpoch from './offset-for-leader-epoch.js';
+import * as AddPartitionsToTxn from './add-partitions-to-txn.js';
+import * as AddOffsetsToTxn from './add-offsets-to-txn.js';
+import * as EndTxn from './end-txn.js';
+import * as WriteTxnMarkers from './write-txn-markers.js';
+import * as TxnOffsetCommit from './txn-offset-commit.js';
+import * as DescribeAcls from './describe-acls.js';
+import * as CreateAcls from './create-acls.js';
+import * as DeleteAcls from './delete-acls.js';
+import * as DescribeConfigs from './describe-configs.js';
+import * as AlterConfigs from './alter-configs.js';
+import * as AlterReplicaLogDirs from './alter-replica-log-dirs.js';
+import * as DescribeLogDirs from './describe-log-dirs.js';
+import * as SaslAuthenticate from './sasl-authenticate.js';
+import * as CreatePartitions from './create-partitions.js';
+import * as DeleteGroups from './delete-groups.js';
+import * as ElectLeaders from './elect-leaders.js';
+import * as IncrementalAlterConfigs from './incremental-alter-configs.js';
+import * as AlterPartitionReassignments from './alter-partition-reassignments.js';
+import * as ListPartitionReassignments from './list-partition-reassignments.js';
+import * as OffsetDelete from './offset-delete.js';
+import * as DescribeClientQuotas from './describe-client-quotas.js';
+import * as AlterClientQuotas from './alter-client-quotas.js';
+import * as DescribeUserScramCredentials from './describe-user-scram-credentials.js';
+import * as AlterUserScramCredentials from './alter-user-scram-credentials.js';
+import * as UpdateFeatures from './update-features.js';
+import * as DescribeCluster from './describe-cluster.js';
+import * as DescribeProducers from './describe-producers.js';
+import * as DescribeTransactions from './describe-transactions.js';
+import * as ListTransactions from './list-transactions.js';
+import * as ConsumerGroupHeartbeat from './consumer-group-heartbeat.js';
+import * as ConsumerGroupDescribe from './consumer-group-describe.js';
+import * as GetTelemetrySubscriptions from './get-telemetry-subscriptions.js';
+import * as PushTelemetry from './push-telemetry.js';
+import * as ListConfigResources from './list-config-resources.js';
+import * as DescribeTopicPartitions from './describe-topic-partitions.js';
 
 export * from './produce.js';
+export * from './fetch.js';
+export * from './list-offsets.js';
+export * from './metadata.js';
+export * from './offset-commit.js';
+export * from './offset-fetch.js';
+export * from './find-coordinator.js';
+export * from './join-group.js';
+export * from './heartbeat.js';
+export * from './leave-group.js';
+export * from './sync-group.js';
+export * from './describe-groups.js';
+export * from './list-groups.js';
+export * from './sasl-handshake.js';
 export * from './api-versions.js';
+export * from './create-topics.js';
+export * from './delete-topics.js';
+export * from './delete-records.js';
+export * from './init-producer-id.js';
+export * from './offset-for-leader-epoch.js';
+export * from './add-partitions-to-txn.js';
+export * from './add-offsets-to-txn.js';
+export * from './end-txn.js';
+export * from './write-txn-markers.js';
+export * from './txn-offset-commit.js';
+export * from './describe-acls.js';
+export * from './create-acls.js';
+export * from './delete-acls.js';
+export * from './describe-configs.js';
+export * from './alter-configs.js';
+export * from './alter-replica-log-dirs.js';
+export * from './describe-log-dirs.js';
+export * from './sasl-authenticate.js';
+export * from './create-partitions.js';
+export * from './delete-groups.js';
+export * from './elect-leaders.js';
+export * from './incremental-alter-configs.js';
+export * from './alter-partition-reassignments.js';
+export * from './list-partition-reassignments.js';
+export * from './offset-delete.js';
+export * from './describe-client-quotas.js';
+export * from './alter-client-quotas.js';
+export * from './describe-user-scram-credentials.js';
+export * from './alter-user-scram-credentials.js';
+export * from './update-features.js';
+export * from './describe-cluster.js';
+export * from './describe-producers.js';
+export * from './describe-transactions.js';
+export * from './list-transactions.js';
+export * from './consumer-group-heartbeat.js';
+export * from './consumer-group-describe.js';
+export * from './get-telemetry-subscriptions.js';
+export * from './push-telemetry.js';
+export * from './list-config-resources.js';
+export * from './describe-topic-partitions.js';
 
 /** Every API the broker can decode, by key. */
 export const API_SPECS: readonly ApiSpec[] = [
@@ -16,9 +122,327 @@ export const API_SPECS: readonly ApiSpec[] = [
     defaultRequest: Produce.defaultProduceRequest, defaultResponse: Produce.defaultProduceResponse,
   },
   {
+    key: 1, name: 'Fetch', minVersion: 4, maxVersion: 18, flexibleMin: 12,
+    decodeRequest: Fetch.decodeFetchRequest, encodeRequest: Fetch.encodeFetchRequest as ApiSpec['encodeRequest'],
+    decodeResponse: Fetch.decodeFetchResponse, encodeResponse: Fetch.encodeFetchResponse as ApiSpec['encodeResponse'],
+    defaultRequest: Fetch.defaultFetchRequest, defaultResponse: Fetch.defaultFetchResponse,
+  },
+  {
+    key: 2, name: 'ListOffsets', minVersion: 1, maxVersion: 10, flexibleMin: 6,
+    decodeRequest: ListOffsets.decodeListOffsetsRequest, encodeRequest: ListOffsets.encodeListOffsetsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: ListOffsets.decodeListOffsetsResponse, encodeResponse: ListOffsets.encodeListOffsetsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: ListOffsets.defaultListOffsetsRequest, defaultResponse: ListOffsets.defaultListOffsetsResponse,
+  },
+  {
+    key: 3, name: 'Metadata', minVersion: 0, maxVersion: 13, flexibleMin: 9,
+    decodeRequest: Metadata.decodeMetadataRequest, encodeRequest: Metadata.encodeMetadataRequest as ApiSpec['encodeRequest'],
+    decodeResponse: Metadata.decodeMetadataResponse, encodeResponse: Metadata.encodeMetadataResponse as ApiSpec['encodeResponse'],
+    defaultRequest: Metadata.defaultMetadataRequest, defaultResponse: Metadata.defaultMetadataResponse,
+  },
+  {
+    key: 8, name: 'OffsetCommit', minVersion: 2, maxVersion: 9, flexibleMin: 8,
+    decodeRequest: OffsetCommit.decodeOffsetCommitRequest, encodeRequest: OffsetCommit.encodeOffsetCommitRequest as ApiSpec['encodeRequest'],
+    decodeResponse: OffsetCommit.decodeOffsetCommitResponse, encodeResponse: OffsetCommit.encodeOffsetCommitResponse as ApiSpec['encodeResponse'],
+    defaultRequest: OffsetCommit.defaultOffsetCommitRequest, defaultResponse: OffsetCommit.defaultOffsetCommitResponse,
+  },
+  {
+    key: 9, name: 'OffsetFetch', minVersion: 1, maxVersion: 9, flexibleMin: 6,
+    decodeRequest: OffsetFetch.decodeOffsetFetchRequest, encodeRequest: OffsetFetch.encodeOffsetFetchRequest as ApiSpec['encodeRequest'],
+    decodeResponse: OffsetFetch.decodeOffsetFetchResponse, encodeResponse: OffsetFetch.encodeOffsetFetchResponse as ApiSpec['encodeResponse'],
+    defaultRequest: OffsetFetch.defaultOffsetFetchRequest, defaultResponse: OffsetFetch.defaultOffsetFetchResponse,
+  },
+  {
+    key: 10, name: 'FindCoordinator', minVersion: 0, maxVersion: 6, flexibleMin: 3,
+    decodeRequest: FindCoordinator.decodeFindCoordinatorRequest, encodeRequest: FindCoordinator.encodeFindCoordinatorRequest as ApiSpec['encodeRequest'],
+    decodeResponse: FindCoordinator.decodeFindCoordinatorResponse, encodeResponse: FindCoordinator.encodeFindCoordinatorResponse as ApiSpec['encodeResponse'],
+    defaultRequest: FindCoordinator.defaultFindCoordinatorRequest, defaultResponse: FindCoordinator.defaultFindCoordinatorResponse,
+  },
+  {
+    key: 11, name: 'JoinGroup', minVersion: 0, maxVersion: 9, flexibleMin: 6,
+    decodeRequest: JoinGroup.decodeJoinGroupRequest, encodeRequest: JoinGroup.encodeJoinGroupRequest as ApiSpec['encodeRequest'],
+    decodeResponse: JoinGroup.decodeJoinGroupResponse, encodeResponse: JoinGroup.encodeJoinGroupResponse as ApiSpec['encodeResponse'],
+    defaultRequest: JoinGroup.defaultJoinGroupRequest, defaultResponse: JoinGroup.defaultJoinGroupResponse,
+  },
+  {
+    key: 12, name: 'Heartbeat', minVersion: 0, maxVersion: 4, flexibleMin: 4,
+    decodeRequest: Heartbeat.decodeHeartbeatRequest, encodeRequest: Heartbeat.encodeHeartbeatRequest as ApiSpec['encodeRequest'],
+    decodeResponse: Heartbeat.decodeHeartbeatResponse, encodeResponse: Heartbeat.encodeHeartbeatResponse as ApiSpec['encodeResponse'],
+    defaultRequest: Heartbeat.defaultHeartbeatRequest, defaultResponse: Heartbeat.defaultHeartbeatResponse,
+  },
+  {
+    key: 13, name: 'LeaveGroup', minVersion: 0, maxVersion: 5, flexibleMin: 4,
+    decodeRequest: LeaveGroup.decodeLeaveGroupRequest, encodeRequest: LeaveGroup.encodeLeaveGroupRequest as ApiSpec['encodeRequest'],
+    decodeResponse: LeaveGroup.decodeLeaveGroupResponse, encodeResponse: LeaveGroup.encodeLeaveGroupResponse as ApiSpec['encodeResponse'],
+    defaultRequest: LeaveGroup.defaultLeaveGroupRequest, defaultResponse: LeaveGroup.defaultLeaveGroupResponse,
+  },
+  {
+    key: 14, name: 'SyncGroup', minVersion: 0, maxVersion: 5, flexibleMin: 4,
+    decodeRequest: SyncGroup.decodeSyncGroupRequest, encodeRequest: SyncGroup.encodeSyncGroupRequest as ApiSpec['encodeRequest'],
+    decodeResponse: SyncGroup.decodeSyncGroupResponse, encodeResponse: SyncGroup.encodeSyncGroupResponse as ApiSpec['encodeResponse'],
+    defaultRequest: SyncGroup.defaultSyncGroupRequest, defaultResponse: SyncGroup.defaultSyncGroupResponse,
+  },
+  {
+    key: 15, name: 'DescribeGroups', minVersion: 0, maxVersion: 6, flexibleMin: 5,
+    decodeRequest: DescribeGroups.decodeDescribeGroupsRequest, encodeRequest: DescribeGroups.encodeDescribeGroupsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeGroups.decodeDescribeGroupsResponse, encodeResponse: DescribeGroups.encodeDescribeGroupsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeGroups.defaultDescribeGroupsRequest, defaultResponse: DescribeGroups.defaultDescribeGroupsResponse,
+  },
+  {
+    key: 16, name: 'ListGroups', minVersion: 0, maxVersion: 5, flexibleMin: 3,
+    decodeRequest: ListGroups.decodeListGroupsRequest, encodeRequest: ListGroups.encodeListGroupsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: ListGroups.decodeListGroupsResponse, encodeResponse: ListGroups.encodeListGroupsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: ListGroups.defaultListGroupsRequest, defaultResponse: ListGroups.defaultListGroupsResponse,
+  },
+  {
+    key: 17, name: 'SaslHandshake', minVersion: 0, maxVersion: 1, flexibleMin: 32767,
+    decodeRequest: SaslHandshake.decodeSaslHandshakeRequest, encodeRequest: SaslHandshake.encodeSaslHandshakeRequest as ApiSpec['encodeRequest'],
+    decodeResponse: SaslHandshake.decodeSaslHandshakeResponse, encodeResponse: SaslHandshake.encodeSaslHandshakeResponse as ApiSpec['encodeResponse'],
+    defaultRequest: SaslHandshake.defaultSaslHandshakeRequest, defaultResponse: SaslHandshake.defaultSaslHandshakeResponse,
+  },
+  {
     key: 18, name: 'ApiVersions', minVersion: 0, maxVersion: 4, flexibleMin: 3,
     decodeRequest: ApiVersions.decodeApiVersionsRequest, encodeRequest: ApiVersions.encodeApiVersionsRequest as ApiSpec['encodeRequest'],
     decodeResponse: ApiVersions.decodeApiVersionsResponse, encodeResponse: ApiVersions.encodeApiVersionsResponse as ApiSpec['encodeResponse'],
     defaultRequest: ApiVersions.defaultApiVersionsRequest, defaultResponse: ApiVersions.defaultApiVersionsResponse,
+  },
+  {
+    key: 19, name: 'CreateTopics', minVersion: 2, maxVersion: 7, flexibleMin: 5,
+    decodeRequest: CreateTopics.decodeCreateTopicsRequest, encodeRequest: CreateTopics.encodeCreateTopicsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: CreateTopics.decodeCreateTopicsResponse, encodeResponse: CreateTopics.encodeCreateTopicsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: CreateTopics.defaultCreateTopicsRequest, defaultResponse: CreateTopics.defaultCreateTopicsResponse,
+  },
+  {
+    key: 20, name: 'DeleteTopics', minVersion: 1, maxVersion: 6, flexibleMin: 4,
+    decodeRequest: DeleteTopics.decodeDeleteTopicsRequest, encodeRequest: DeleteTopics.encodeDeleteTopicsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DeleteTopics.decodeDeleteTopicsResponse, encodeResponse: DeleteTopics.encodeDeleteTopicsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DeleteTopics.defaultDeleteTopicsRequest, defaultResponse: DeleteTopics.defaultDeleteTopicsResponse,
+  },
+  {
+    key: 21, name: 'DeleteRecords', minVersion: 0, maxVersion: 2, flexibleMin: 2,
+    decodeRequest: DeleteRecords.decodeDeleteRecordsRequest, encodeRequest: DeleteRecords.encodeDeleteRecordsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DeleteRecords.decodeDeleteRecordsResponse, encodeResponse: DeleteRecords.encodeDeleteRecordsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DeleteRecords.defaultDeleteRecordsRequest, defaultResponse: DeleteRecords.defaultDeleteRecordsResponse,
+  },
+  {
+    key: 22, name: 'InitProducerId', minVersion: 0, maxVersion: 5, flexibleMin: 2,
+    decodeRequest: InitProducerId.decodeInitProducerIdRequest, encodeRequest: InitProducerId.encodeInitProducerIdRequest as ApiSpec['encodeRequest'],
+    decodeResponse: InitProducerId.decodeInitProducerIdResponse, encodeResponse: InitProducerId.encodeInitProducerIdResponse as ApiSpec['encodeResponse'],
+    defaultRequest: InitProducerId.defaultInitProducerIdRequest, defaultResponse: InitProducerId.defaultInitProducerIdResponse,
+  },
+  {
+    key: 23, name: 'OffsetForLeaderEpoch', minVersion: 2, maxVersion: 4, flexibleMin: 4,
+    decodeRequest: OffsetForLeaderEpoch.decodeOffsetForLeaderEpochRequest, encodeRequest: OffsetForLeaderEpoch.encodeOffsetForLeaderEpochRequest as ApiSpec['encodeRequest'],
+    decodeResponse: OffsetForLeaderEpoch.decodeOffsetForLeaderEpochResponse, encodeResponse: OffsetForLeaderEpoch.encodeOffsetForLeaderEpochResponse as ApiSpec['encodeResponse'],
+    defaultRequest: OffsetForLeaderEpoch.defaultOffsetForLeaderEpochRequest, defaultResponse: OffsetForLeaderEpoch.defaultOffsetForLeaderEpochResponse,
+  },
+  {
+    key: 24, name: 'AddPartitionsToTxn', minVersion: 0, maxVersion: 5, flexibleMin: 3,
+    decodeRequest: AddPartitionsToTxn.decodeAddPartitionsToTxnRequest, encodeRequest: AddPartitionsToTxn.encodeAddPartitionsToTxnRequest as ApiSpec['encodeRequest'],
+    decodeResponse: AddPartitionsToTxn.decodeAddPartitionsToTxnResponse, encodeResponse: AddPartitionsToTxn.encodeAddPartitionsToTxnResponse as ApiSpec['encodeResponse'],
+    defaultRequest: AddPartitionsToTxn.defaultAddPartitionsToTxnRequest, defaultResponse: AddPartitionsToTxn.defaultAddPartitionsToTxnResponse,
+  },
+  {
+    key: 25, name: 'AddOffsetsToTxn', minVersion: 0, maxVersion: 4, flexibleMin: 3,
+    decodeRequest: AddOffsetsToTxn.decodeAddOffsetsToTxnRequest, encodeRequest: AddOffsetsToTxn.encodeAddOffsetsToTxnRequest as ApiSpec['encodeRequest'],
+    decodeResponse: AddOffsetsToTxn.decodeAddOffsetsToTxnResponse, encodeResponse: AddOffsetsToTxn.encodeAddOffsetsToTxnResponse as ApiSpec['encodeResponse'],
+    defaultRequest: AddOffsetsToTxn.defaultAddOffsetsToTxnRequest, defaultResponse: AddOffsetsToTxn.defaultAddOffsetsToTxnResponse,
+  },
+  {
+    key: 26, name: 'EndTxn', minVersion: 0, maxVersion: 5, flexibleMin: 3,
+    decodeRequest: EndTxn.decodeEndTxnRequest, encodeRequest: EndTxn.encodeEndTxnRequest as ApiSpec['encodeRequest'],
+    decodeResponse: EndTxn.decodeEndTxnResponse, encodeResponse: EndTxn.encodeEndTxnResponse as ApiSpec['encodeResponse'],
+    defaultRequest: EndTxn.defaultEndTxnRequest, defaultResponse: EndTxn.defaultEndTxnResponse,
+  },
+  {
+    key: 27, name: 'WriteTxnMarkers', minVersion: 1, maxVersion: 1, flexibleMin: 1,
+    decodeRequest: WriteTxnMarkers.decodeWriteTxnMarkersRequest, encodeRequest: WriteTxnMarkers.encodeWriteTxnMarkersRequest as ApiSpec['encodeRequest'],
+    decodeResponse: WriteTxnMarkers.decodeWriteTxnMarkersResponse, encodeResponse: WriteTxnMarkers.encodeWriteTxnMarkersResponse as ApiSpec['encodeResponse'],
+    defaultRequest: WriteTxnMarkers.defaultWriteTxnMarkersRequest, defaultResponse: WriteTxnMarkers.defaultWriteTxnMarkersResponse,
+  },
+  {
+    key: 28, name: 'TxnOffsetCommit', minVersion: 0, maxVersion: 5, flexibleMin: 3,
+    decodeRequest: TxnOffsetCommit.decodeTxnOffsetCommitRequest, encodeRequest: TxnOffsetCommit.encodeTxnOffsetCommitRequest as ApiSpec['encodeRequest'],
+    decodeResponse: TxnOffsetCommit.decodeTxnOffsetCommitResponse, encodeResponse: TxnOffsetCommit.encodeTxnOffsetCommitResponse as ApiSpec['encodeResponse'],
+    defaultRequest: TxnOffsetCommit.defaultTxnOffsetCommitRequest, defaultResponse: TxnOffsetCommit.defaultTxnOffsetCommitResponse,
+  },
+  {
+    key: 29, name: 'DescribeAcls', minVersion: 1, maxVersion: 3, flexibleMin: 2,
+    decodeRequest: DescribeAcls.decodeDescribeAclsRequest, encodeRequest: DescribeAcls.encodeDescribeAclsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeAcls.decodeDescribeAclsResponse, encodeResponse: DescribeAcls.encodeDescribeAclsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeAcls.defaultDescribeAclsRequest, defaultResponse: DescribeAcls.defaultDescribeAclsResponse,
+  },
+  {
+    key: 30, name: 'CreateAcls', minVersion: 1, maxVersion: 3, flexibleMin: 2,
+    decodeRequest: CreateAcls.decodeCreateAclsRequest, encodeRequest: CreateAcls.encodeCreateAclsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: CreateAcls.decodeCreateAclsResponse, encodeResponse: CreateAcls.encodeCreateAclsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: CreateAcls.defaultCreateAclsRequest, defaultResponse: CreateAcls.defaultCreateAclsResponse,
+  },
+  {
+    key: 31, name: 'DeleteAcls', minVersion: 1, maxVersion: 3, flexibleMin: 2,
+    decodeRequest: DeleteAcls.decodeDeleteAclsRequest, encodeRequest: DeleteAcls.encodeDeleteAclsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DeleteAcls.decodeDeleteAclsResponse, encodeResponse: DeleteAcls.encodeDeleteAclsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DeleteAcls.defaultDeleteAclsRequest, defaultResponse: DeleteAcls.defaultDeleteAclsResponse,
+  },
+  {
+    key: 32, name: 'DescribeConfigs', minVersion: 1, maxVersion: 4, flexibleMin: 4,
+    decodeRequest: DescribeConfigs.decodeDescribeConfigsRequest, encodeRequest: DescribeConfigs.encodeDescribeConfigsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeConfigs.decodeDescribeConfigsResponse, encodeResponse: DescribeConfigs.encodeDescribeConfigsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeConfigs.defaultDescribeConfigsRequest, defaultResponse: DescribeConfigs.defaultDescribeConfigsResponse,
+  },
+  {
+    key: 33, name: 'AlterConfigs', minVersion: 0, maxVersion: 2, flexibleMin: 2,
+    decodeRequest: AlterConfigs.decodeAlterConfigsRequest, encodeRequest: AlterConfigs.encodeAlterConfigsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: AlterConfigs.decodeAlterConfigsResponse, encodeResponse: AlterConfigs.encodeAlterConfigsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: AlterConfigs.defaultAlterConfigsRequest, defaultResponse: AlterConfigs.defaultAlterConfigsResponse,
+  },
+  {
+    key: 34, name: 'AlterReplicaLogDirs', minVersion: 1, maxVersion: 2, flexibleMin: 2,
+    decodeRequest: AlterReplicaLogDirs.decodeAlterReplicaLogDirsRequest, encodeRequest: AlterReplicaLogDirs.encodeAlterReplicaLogDirsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: AlterReplicaLogDirs.decodeAlterReplicaLogDirsResponse, encodeResponse: AlterReplicaLogDirs.encodeAlterReplicaLogDirsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: AlterReplicaLogDirs.defaultAlterReplicaLogDirsRequest, defaultResponse: AlterReplicaLogDirs.defaultAlterReplicaLogDirsResponse,
+  },
+  {
+    key: 35, name: 'DescribeLogDirs', minVersion: 1, maxVersion: 4, flexibleMin: 2,
+    decodeRequest: DescribeLogDirs.decodeDescribeLogDirsRequest, encodeRequest: DescribeLogDirs.encodeDescribeLogDirsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeLogDirs.decodeDescribeLogDirsResponse, encodeResponse: DescribeLogDirs.encodeDescribeLogDirsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeLogDirs.defaultDescribeLogDirsRequest, defaultResponse: DescribeLogDirs.defaultDescribeLogDirsResponse,
+  },
+  {
+    key: 36, name: 'SaslAuthenticate', minVersion: 0, maxVersion: 2, flexibleMin: 2,
+    decodeRequest: SaslAuthenticate.decodeSaslAuthenticateRequest, encodeRequest: SaslAuthenticate.encodeSaslAuthenticateRequest as ApiSpec['encodeRequest'],
+    decodeResponse: SaslAuthenticate.decodeSaslAuthenticateResponse, encodeResponse: SaslAuthenticate.encodeSaslAuthenticateResponse as ApiSpec['encodeResponse'],
+    defaultRequest: SaslAuthenticate.defaultSaslAuthenticateRequest, defaultResponse: SaslAuthenticate.defaultSaslAuthenticateResponse,
+  },
+  {
+    key: 37, name: 'CreatePartitions', minVersion: 0, maxVersion: 3, flexibleMin: 2,
+    decodeRequest: CreatePartitions.decodeCreatePartitionsRequest, encodeRequest: CreatePartitions.encodeCreatePartitionsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: CreatePartitions.decodeCreatePartitionsResponse, encodeResponse: CreatePartitions.encodeCreatePartitionsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: CreatePartitions.defaultCreatePartitionsRequest, defaultResponse: CreatePartitions.defaultCreatePartitionsResponse,
+  },
+  {
+    key: 42, name: 'DeleteGroups', minVersion: 0, maxVersion: 2, flexibleMin: 2,
+    decodeRequest: DeleteGroups.decodeDeleteGroupsRequest, encodeRequest: DeleteGroups.encodeDeleteGroupsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DeleteGroups.decodeDeleteGroupsResponse, encodeResponse: DeleteGroups.encodeDeleteGroupsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DeleteGroups.defaultDeleteGroupsRequest, defaultResponse: DeleteGroups.defaultDeleteGroupsResponse,
+  },
+  {
+    key: 43, name: 'ElectLeaders', minVersion: 0, maxVersion: 2, flexibleMin: 2,
+    decodeRequest: ElectLeaders.decodeElectLeadersRequest, encodeRequest: ElectLeaders.encodeElectLeadersRequest as ApiSpec['encodeRequest'],
+    decodeResponse: ElectLeaders.decodeElectLeadersResponse, encodeResponse: ElectLeaders.encodeElectLeadersResponse as ApiSpec['encodeResponse'],
+    defaultRequest: ElectLeaders.defaultElectLeadersRequest, defaultResponse: ElectLeaders.defaultElectLeadersResponse,
+  },
+  {
+    key: 44, name: 'IncrementalAlterConfigs', minVersion: 0, maxVersion: 1, flexibleMin: 1,
+    decodeRequest: IncrementalAlterConfigs.decodeIncrementalAlterConfigsRequest, encodeRequest: IncrementalAlterConfigs.encodeIncrementalAlterConfigsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: IncrementalAlterConfigs.decodeIncrementalAlterConfigsResponse, encodeResponse: IncrementalAlterConfigs.encodeIncrementalAlterConfigsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: IncrementalAlterConfigs.defaultIncrementalAlterConfigsRequest, defaultResponse: IncrementalAlterConfigs.defaultIncrementalAlterConfigsResponse,
+  },
+  {
+    key: 45, name: 'AlterPartitionReassignments', minVersion: 0, maxVersion: 1, flexibleMin: 0,
+    decodeRequest: AlterPartitionReassignments.decodeAlterPartitionReassignmentsRequest, encodeRequest: AlterPartitionReassignments.encodeAlterPartitionReassignmentsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: AlterPartitionReassignments.decodeAlterPartitionReassignmentsResponse, encodeResponse: AlterPartitionReassignments.encodeAlterPartitionReassignmentsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: AlterPartitionReassignments.defaultAlterPartitionReassignmentsRequest, defaultResponse: AlterPartitionReassignments.defaultAlterPartitionReassignmentsResponse,
+  },
+  {
+    key: 46, name: 'ListPartitionReassignments', minVersion: 0, maxVersion: 0, flexibleMin: 0,
+    decodeRequest: ListPartitionReassignments.decodeListPartitionReassignmentsRequest, encodeRequest: ListPartitionReassignments.encodeListPartitionReassignmentsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: ListPartitionReassignments.decodeListPartitionReassignmentsResponse, encodeResponse: ListPartitionReassignments.encodeListPartitionReassignmentsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: ListPartitionReassignments.defaultListPartitionReassignmentsRequest, defaultResponse: ListPartitionReassignments.defaultListPartitionReassignmentsResponse,
+  },
+  {
+    key: 47, name: 'OffsetDelete', minVersion: 0, maxVersion: 0, flexibleMin: 32767,
+    decodeRequest: OffsetDelete.decodeOffsetDeleteRequest, encodeRequest: OffsetDelete.encodeOffsetDeleteRequest as ApiSpec['encodeRequest'],
+    decodeResponse: OffsetDelete.decodeOffsetDeleteResponse, encodeResponse: OffsetDelete.encodeOffsetDeleteResponse as ApiSpec['encodeResponse'],
+    defaultRequest: OffsetDelete.defaultOffsetDeleteRequest, defaultResponse: OffsetDelete.defaultOffsetDeleteResponse,
+  },
+  {
+    key: 48, name: 'DescribeClientQuotas', minVersion: 0, maxVersion: 1, flexibleMin: 1,
+    decodeRequest: DescribeClientQuotas.decodeDescribeClientQuotasRequest, encodeRequest: DescribeClientQuotas.encodeDescribeClientQuotasRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeClientQuotas.decodeDescribeClientQuotasResponse, encodeResponse: DescribeClientQuotas.encodeDescribeClientQuotasResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeClientQuotas.defaultDescribeClientQuotasRequest, defaultResponse: DescribeClientQuotas.defaultDescribeClientQuotasResponse,
+  },
+  {
+    key: 49, name: 'AlterClientQuotas', minVersion: 0, maxVersion: 1, flexibleMin: 1,
+    decodeRequest: AlterClientQuotas.decodeAlterClientQuotasRequest, encodeRequest: AlterClientQuotas.encodeAlterClientQuotasRequest as ApiSpec['encodeRequest'],
+    decodeResponse: AlterClientQuotas.decodeAlterClientQuotasResponse, encodeResponse: AlterClientQuotas.encodeAlterClientQuotasResponse as ApiSpec['encodeResponse'],
+    defaultRequest: AlterClientQuotas.defaultAlterClientQuotasRequest, defaultResponse: AlterClientQuotas.defaultAlterClientQuotasResponse,
+  },
+  {
+    key: 50, name: 'DescribeUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleMin: 0,
+    decodeRequest: DescribeUserScramCredentials.decodeDescribeUserScramCredentialsRequest, encodeRequest: DescribeUserScramCredentials.encodeDescribeUserScramCredentialsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeUserScramCredentials.decodeDescribeUserScramCredentialsResponse, encodeResponse: DescribeUserScramCredentials.encodeDescribeUserScramCredentialsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeUserScramCredentials.defaultDescribeUserScramCredentialsRequest, defaultResponse: DescribeUserScramCredentials.defaultDescribeUserScramCredentialsResponse,
+  },
+  {
+    key: 51, name: 'AlterUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleMin: 0,
+    decodeRequest: AlterUserScramCredentials.decodeAlterUserScramCredentialsRequest, encodeRequest: AlterUserScramCredentials.encodeAlterUserScramCredentialsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: AlterUserScramCredentials.decodeAlterUserScramCredentialsResponse, encodeResponse: AlterUserScramCredentials.encodeAlterUserScramCredentialsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: AlterUserScramCredentials.defaultAlterUserScramCredentialsRequest, defaultResponse: AlterUserScramCredentials.defaultAlterUserScramCredentialsResponse,
+  },
+  {
+    key: 57, name: 'UpdateFeatures', minVersion: 0, maxVersion: 2, flexibleMin: 0,
+    decodeRequest: UpdateFeatures.decodeUpdateFeaturesRequest, encodeRequest: UpdateFeatures.encodeUpdateFeaturesRequest as ApiSpec['encodeRequest'],
+    decodeResponse: UpdateFeatures.decodeUpdateFeaturesResponse, encodeResponse: UpdateFeatures.encodeUpdateFeaturesResponse as ApiSpec['encodeResponse'],
+    defaultRequest: UpdateFeatures.defaultUpdateFeaturesRequest, defaultResponse: UpdateFeatures.defaultUpdateFeaturesResponse,
+  },
+  {
+    key: 60, name: 'DescribeCluster', minVersion: 0, maxVersion: 2, flexibleMin: 0,
+    decodeRequest: DescribeCluster.decodeDescribeClusterRequest, encodeRequest: DescribeCluster.encodeDescribeClusterRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeCluster.decodeDescribeClusterResponse, encodeResponse: DescribeCluster.encodeDescribeClusterResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeCluster.defaultDescribeClusterRequest, defaultResponse: DescribeCluster.defaultDescribeClusterResponse,
+  },
+  {
+    key: 61, name: 'DescribeProducers', minVersion: 0, maxVersion: 0, flexibleMin: 0,
+    decodeRequest: DescribeProducers.decodeDescribeProducersRequest, encodeRequest: DescribeProducers.encodeDescribeProducersRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeProducers.decodeDescribeProducersResponse, encodeResponse: DescribeProducers.encodeDescribeProducersResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeProducers.defaultDescribeProducersRequest, defaultResponse: DescribeProducers.defaultDescribeProducersResponse,
+  },
+  {
+    key: 65, name: 'DescribeTransactions', minVersion: 0, maxVersion: 0, flexibleMin: 0,
+    decodeRequest: DescribeTransactions.decodeDescribeTransactionsRequest, encodeRequest: DescribeTransactions.encodeDescribeTransactionsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeTransactions.decodeDescribeTransactionsResponse, encodeResponse: DescribeTransactions.encodeDescribeTransactionsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeTransactions.defaultDescribeTransactionsRequest, defaultResponse: DescribeTransactions.defaultDescribeTransactionsResponse,
+  },
+  {
+    key: 66, name: 'ListTransactions', minVersion: 0, maxVersion: 2, flexibleMin: 0,
+    decodeRequest: ListTransactions.decodeListTransactionsRequest, encodeRequest: ListTransactions.encodeListTransactionsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: ListTransactions.decodeListTransactionsResponse, encodeResponse: ListTransactions.encodeListTransactionsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: ListTransactions.defaultListTransactionsRequest, defaultResponse: ListTransactions.defaultListTransactionsResponse,
+  },
+  {
+    key: 68, name: 'ConsumerGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleMin: 0,
+    decodeRequest: ConsumerGroupHeartbeat.decodeConsumerGroupHeartbeatRequest, encodeRequest: ConsumerGroupHeartbeat.encodeConsumerGroupHeartbeatRequest as ApiSpec['encodeRequest'],
+    decodeResponse: ConsumerGroupHeartbeat.decodeConsumerGroupHeartbeatResponse, encodeResponse: ConsumerGroupHeartbeat.encodeConsumerGroupHeartbeatResponse as ApiSpec['encodeResponse'],
+    defaultRequest: ConsumerGroupHeartbeat.defaultConsumerGroupHeartbeatRequest, defaultResponse: ConsumerGroupHeartbeat.defaultConsumerGroupHeartbeatResponse,
+  },
+  {
+    key: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 1, flexibleMin: 0,
+    decodeRequest: ConsumerGroupDescribe.decodeConsumerGroupDescribeRequest, encodeRequest: ConsumerGroupDescribe.encodeConsumerGroupDescribeRequest as ApiSpec['encodeRequest'],
+    decodeResponse: ConsumerGroupDescribe.decodeConsumerGroupDescribeResponse, encodeResponse: ConsumerGroupDescribe.encodeConsumerGroupDescribeResponse as ApiSpec['encodeResponse'],
+    defaultRequest: ConsumerGroupDescribe.defaultConsumerGroupDescribeRequest, defaultResponse: ConsumerGroupDescribe.defaultConsumerGroupDescribeResponse,
+  },
+  {
+    key: 71, name: 'GetTelemetrySubscriptions', minVersion: 0, maxVersion: 0, flexibleMin: 0,
+    decodeRequest: GetTelemetrySubscriptions.decodeGetTelemetrySubscriptionsRequest, encodeRequest: GetTelemetrySubscriptions.encodeGetTelemetrySubscriptionsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: GetTelemetrySubscriptions.decodeGetTelemetrySubscriptionsResponse, encodeResponse: GetTelemetrySubscriptions.encodeGetTelemetrySubscriptionsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: GetTelemetrySubscriptions.defaultGetTelemetrySubscriptionsRequest, defaultResponse: GetTelemetrySubscriptions.defaultGetTelemetrySubscriptionsResponse,
+  },
+  {
+    key: 72, name: 'PushTelemetry', minVersion: 0, maxVersion: 0, flexibleMin: 0,
+    decodeRequest: PushTelemetry.decodePushTelemetryRequest, encodeRequest: PushTelemetry.encodePushTelemetryRequest as ApiSpec['encodeRequest'],
+    decodeResponse: PushTelemetry.decodePushTelemetryResponse, encodeResponse: PushTelemetry.encodePushTelemetryResponse as ApiSpec['encodeResponse'],
+    defaultRequest: PushTelemetry.defaultPushTelemetryRequest, defaultResponse: PushTelemetry.defaultPushTelemetryResponse,
+  },
+  {
+    key: 74, name: 'ListConfigResources', minVersion: 0, maxVersion: 1, flexibleMin: 0,
+    decodeRequest: ListConfigResources.decodeListConfigResourcesRequest, encodeRequest: ListConfigResources.encodeListConfigResourcesRequest as ApiSpec['encodeRequest'],
+    decodeResponse: ListConfigResources.decodeListConfigResourcesResponse, encodeResponse: ListConfigResources.encodeListConfigResourcesResponse as ApiSpec['encodeResponse'],
+    defaultRequest: ListConfigResources.defaultListConfigResourcesRequest, defaultResponse: ListConfigResources.defaultListConfigResourcesResponse,
+  },
+  {
+    key: 75, name: 'DescribeTopicPartitions', minVersion: 0, maxVersion: 0, flexibleMin: 0,
+    decodeRequest: DescribeTopicPartitions.decodeDescribeTopicPartitionsRequest, encodeRequest: DescribeTopicPartitions.encodeDescribeTopicPartitionsRequest as ApiSpec['encodeRequest'],
+    decodeResponse: DescribeTopicPartitions.decodeDescribeTopicPartitionsResponse, encodeResponse: DescribeTopicPartitions.encodeDescribeTopicPartitionsResponse as ApiSpec['encodeResponse'],
+    defaultRequest: DescribeTopicPartitions.defaultDescribeTopicPartitionsRequest, defaultResponse: DescribeTopicPartitions.defaultDescribeTopicPartitionsResponse,
   },
 ];
