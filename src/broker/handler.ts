@@ -1,0 +1,43 @@
+// What one API key's handler module provides to dispatch. Handlers decode nothing and encode
+// nothing themselves: dispatch hands them the decoded request and encodes what they return.
+/* eslint-disable @typescript-eslint/no-explicit-any -- the boundary of generated code */
+import type { Logger } from 'pino';
+import type { Broker } from './broker.js';
+
+/** The connection a request arrived on, as handlers may need it. */
+export interface ConnectionInfo {
+  readonly id: number;
+  /** Address and port of this broker's socket the client connected to (what Metadata advertises). */
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Closes the connection after this request (Kafka does so for acks=0 produce errors). */
+  close(reason: string): void;
+}
+
+export interface RequestContext {
+  readonly broker: Broker;
+  readonly log: Logger;
+  readonly connection: ConnectionInfo;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+}
+
+/** Returned by a handler when Kafka sends no response (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('no response');
+export type HandlerResult<Resp> = Resp | typeof NO_RESPONSE;
+
+export interface Handler<Req = any, Resp = any> {
+  readonly apiKey: number;
+  /**
+   * The response to `req` when the request fails as a whole: every error site Kafka's
+   * getErrorResponse fills for this API carries `code` (and `message` where the response has an
+   * error message field), mirroring the request's topics/partitions/groups/resources.
+   */
+  errorResponse(req: Req, version: number, code: number, message?: string): Resp;
+  /** Absent until the API is built: dispatch then answers errorResponse(UNSUPPORTED_VERSION). */
+  handle?(ctx: RequestContext, req: Req): HandlerResult<Resp> | Promise<HandlerResult<Resp>>;
+}

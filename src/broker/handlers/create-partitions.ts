@@ -1,0 +1,52 @@
+// CreatePartitions (37): adds partitions to topics (or only checks, with validateOnly). Kafka's
+// error response answers each requested topic with the error and its message.
+import type { Handler } from '../handler.js';
+import { duplicates, kafkaErrorOf } from '../topics.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import {
+  defaultCreatePartitionsResponse,
+  defaultCreatePartitionsResponseCreatePartitionsTopicResult,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse,
+} from '../../protocol/messages/index.js';
+
+export const handler: Handler<CreatePartitionsRequest, CreatePartitionsResponse> = {
+  apiKey: 37,
+  handle(ctx, req) {
+    const cluster = ctx.broker.cluster;
+    const dup = duplicates(req.topics.map(t => t.name));
+    const results: CreatePartitionsResponse['results'] = [];
+    for (const name of dup) results.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' });
+    for (const t of req.topics) {
+      if (dup.has(t.name)) continue;
+      const topic = cluster.topic(t.name);
+      if (!topic) {
+        results.push({ name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${t.name}' does not exist.` });
+        continue;
+      }
+      try {
+        const replicas = cluster.planPartitions(topic, t.count, t.assignments?.map(a => a.brokerIds) ?? null);
+        if (!req.validateOnly) {
+          cluster.createPartitions(topic, replicas);
+          ctx.log.info({ topic: t.name, partitions: topic.partitions.length }, 'created partitions');
+        }
+        results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
+      } catch (err) {
+        const { code, message } = kafkaErrorOf(err);
+        results.push({ name: t.name, errorCode: code, errorMessage: message });
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  },
+  errorResponse(req, _version, code, message) {
+    return {
+      ...defaultCreatePartitionsResponse(),
+      results: req.topics.map(topic => ({
+        ...defaultCreatePartitionsResponseCreatePartitionsTopicResult(),
+        name: topic.name,
+        errorCode: code,
+        errorMessage: message ?? null,
+      })),
+    };
+  },
+};

@@ -1,0 +1,77 @@
+// CreateTopics (19): creates topics (or only checks them, with validateOnly), answering each with
+// Kafka's code and message. Kafka's error response answers each requested topic with the error.
+import type { Handler } from '../handler.js';
+import { duplicates, kafkaErrorOf } from '../topics.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/wire.js';
+import type { Cluster } from '../../cluster/cluster.js';
+import {
+  defaultCreateTopicsResponse,
+  defaultCreateTopicsResponseCreatableTopicResult,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse,
+  type CreateTopicsResponseCreatableTopicConfigs,
+} from '../../protocol/messages/index.js';
+
+/** DescribeConfigs' ConfigSource codes. */
+const SOURCE = { topic: 1, broker: 4, default: 5 } as const;
+
+function describeConfigs(cluster: Cluster, configs: Map<string, string>): CreateTopicsResponseCreatableTopicConfigs[] {
+  return cluster.describeTopicConfigs(configs).map(c => ({
+    name: c.name,
+    value: c.value,
+    readOnly: false,
+    configSource: SOURCE[c.source],
+    isSensitive: false,
+  }));
+}
+
+export const handler: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
+  apiKey: 19,
+  handle(ctx, req) {
+    const cluster = ctx.broker.cluster;
+    const dup = duplicates(req.topics.map(t => t.name));
+    const results: CreateTopicsResponse['topics'] = [];
+    // Kafka answers a name given twice once, with INVALID_REQUEST, and creates neither
+    for (const name of dup) {
+      results.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.', configs: null });
+    }
+    for (const t of req.topics) {
+      if (dup.has(t.name)) continue;
+      try {
+        const assignments = new Map(t.assignments.map(a => [a.partitionIndex, a.brokerIds]));
+        const configs = new Map(t.configs.map(c => [c.name, c.value]));
+        const plan = cluster.planTopic({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments, configs });
+        const topicId = req.validateOnly ? ZERO_UUID : cluster.createTopic(t.name, plan.replicas, plan.configs).id;
+        if (!req.validateOnly) ctx.log.info({ topic: t.name, partitions: plan.replicas.length }, 'created topic');
+        results.push({
+          name: t.name,
+          topicId,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          topicConfigErrorCode: ErrorCode.NONE,
+          numPartitions: plan.replicas.length,
+          replicationFactor: plan.replicas[0]?.length ?? 0,
+          configs: describeConfigs(cluster, plan.configs),
+        });
+      } catch (err) {
+        const { code, message } = kafkaErrorOf(err);
+        results.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, errorCode: code, errorMessage: message, configs: null });
+      }
+    }
+    return { throttleTimeMs: 0, topics: results };
+  },
+  errorResponse(req, _version, code, message) {
+    return {
+      ...defaultCreateTopicsResponse(),
+      topics: req.topics.map(topic => ({
+        ...defaultCreateTopicsResponseCreatableTopicResult(),
+        name: topic.name,
+        errorCode: code,
+        errorMessage: message ?? null,
+        // Kafka's generated default for this list is empty, not null.
+        configs: [],
+      })),
+    };
+  },
+};

@@ -1,0 +1,266 @@
+// Fetch (1): reads stored batches for consumers, sliced as they were written, with long polling
+// (max wait / min bytes, woken by appends) and incremental fetch sessions (KIP-227). Kafka's
+// error response sets the top-level error code and echoes the session id; below v13 it also
+// answers every requested partition with the error, because older clients read only those.
+import type { Handler, RequestContext } from '../handler.js';
+import { FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
+import { IsolationLevel, type ReadOutcome, type ReadRequest } from '../replica-manager.js';
+import type { Partition } from '../../cluster/cluster.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { EMPTY } from '../../protocol/wire.js';
+import {
+  defaultFetchResponse,
+  defaultFetchResponseEpochEndOffset,
+  defaultFetchResponseFetchableTopicResponse,
+  defaultFetchResponseLeaderIdAndEpoch,
+  defaultFetchResponsePartitionData,
+  defaultFetchResponseSnapshotId,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponseFetchableTopicResponse,
+  type FetchResponsePartitionData,
+} from '../../protocol/messages/index.js';
+
+/** The first Fetch version that names topics by id (KIP-516). */
+const TOPIC_ID_VERSION = 13;
+/** The first Fetch version with sessions (KIP-227). */
+const SESSION_VERSION = 7;
+
+/** One partition to read: from the request (full fetch) or the session (incremental fetch). */
+interface FetchTarget extends SessionPartition {
+  /** The partition, or null and the error that stands in for it. */
+  partition: Partition | null;
+  error: number;
+}
+
+function sessionError(errorCode: number): FetchResponse {
+  return { ...defaultFetchResponse(), errorCode, sessionId: 0 };
+}
+
+/** Finds the partition a request or session names, by topic id from v13 and by name before. */
+function resolve(ctx: RequestContext, byId: boolean, topic: string, topicId: string, index: number): { partition: Partition | null; error: number; topic: string; topicId: string } {
+  const cluster = ctx.broker.cluster;
+  const t = byId ? cluster.topicById(topicId) : cluster.topic(topic);
+  if (t === undefined) return { partition: null, error: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic, topicId };
+  const partition = t.partitions[index];
+  if (partition === undefined) return { partition: null, error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic: t.name, topicId: t.id };
+  return { partition, error: ErrorCode.NONE, topic: t.name, topicId: t.id };
+}
+
+/** Reads every target in order, sharing the response's byte budget as Kafka's readFromLog does. */
+async function readAll(ctx: RequestContext, targets: FetchTarget[], maxBytes: number, isolationLevel: number): Promise<(ReadOutcome | null)[]> {
+  const replicas = ctx.broker.replicas;
+  let remaining = maxBytes;
+  let minOneBatch = true;
+  const out: (ReadOutcome | null)[] = [];
+  for (const t of targets) {
+    if (t.partition === null) {
+      out.push(null);
+      continue;
+    }
+    const read = await replicas.read(t.partition, t.fetchOffset, Math.min(t.maxBytes, remaining), minOneBatch, isolationLevel, t.currentLeaderEpoch);
+    if (read.bytes > 0) {
+      minOneBatch = false;
+      remaining = Math.max(0, remaining - read.bytes);
+    }
+    out.push(read);
+  }
+  return out;
+}
+
+function partitionData(t: FetchTarget, read: ReadOutcome | null, isolationLevel: number): FetchResponsePartitionData {
+  const base = {
+    partitionIndex: t.partitionIndex,
+    divergingEpoch: defaultFetchResponseEpochEndOffset(),
+    currentLeader: defaultFetchResponseLeaderIdAndEpoch(),
+    snapshotId: defaultFetchResponseSnapshotId(),
+    preferredReadReplica: -1,
+    abortedTransactions: isolationLevel === IsolationLevel.READ_COMMITTED ? [] : null,
+  };
+  if (read === null) {
+    return { ...base, errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: EMPTY };
+  }
+  return {
+    ...base,
+    errorCode: read.errorCode,
+    highWatermark: read.highWatermark,
+    lastStableOffset: read.lastStableOffset,
+    logStartOffset: read.logStartOffset,
+    records: read.records.length === 0 ? EMPTY : read.records,
+  };
+}
+
+/** Groups partition answers into topics, starting a new topic entry whenever the topic changes (as Kafka does). */
+function groupByTopic(entries: { t: FetchTarget; data: FetchResponsePartitionData }[]): FetchResponseFetchableTopicResponse[] {
+  const out: FetchResponseFetchableTopicResponse[] = [];
+  let current: FetchResponseFetchableTopicResponse | null = null;
+  for (const { t, data } of entries) {
+    if (current === null || current.topic !== t.topic || current.topicId !== t.topicId) {
+      current = { topic: t.topic, topicId: t.topicId, partitions: [] };
+      out.push(current);
+    }
+    current.partitions.push(data);
+  }
+  return out;
+}
+
+export const handler: Handler<FetchRequest, FetchResponse> = {
+  apiKey: 1,
+  async handle(ctx, req) {
+    const v = ctx.apiVersion;
+    const broker = ctx.broker;
+    const byId = v >= TOPIC_ID_VERSION;
+    const sessions = broker.fetchSessions;
+    const maxBytes = Math.min(req.maxBytes, broker.config.int('fetch.max.bytes'));
+    const full = v < SESSION_VERSION || req.sessionEpoch === INITIAL_EPOCH || req.sessionEpoch === FINAL_EPOCH;
+
+    // The partitions to read: the request's (full fetch) or the session's (incremental fetch).
+    let session: FetchSession | null = null;
+    const targets: FetchTarget[] = [];
+    if (full) {
+      // any session named by a full fetch is closed
+      if (v >= SESSION_VERSION && req.sessionId !== 0) sessions.remove(req.sessionId);
+      for (const topic of req.topics) {
+        for (const p of topic.partitions) {
+          const r = resolve(ctx, byId, topic.topic, topic.topicId, p.partition);
+          targets.push({
+            topic: topic.topic,
+            topicId: topic.topicId,
+            partitionIndex: p.partition,
+            partition: r.partition,
+            error: r.error,
+            fetchOffset: p.fetchOffset,
+            maxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch,
+            highWatermark: -1,
+            logStartOffset: -1,
+          });
+        }
+      }
+    } else {
+      session = sessions.get(req.sessionId) ?? null;
+      if (session === null) return sessionError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+      if (session.epoch !== req.sessionEpoch) return sessionError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+      if (session.usesTopicIds !== byId) return sessionError(ErrorCode.FETCH_SESSION_TOPIC_ID_ERROR);
+      for (const topic of req.topics) {
+        for (const p of topic.partitions) {
+          const key = partitionKey(byId ? topic.topicId : topic.topic, p.partition);
+          const cached = session.partitions.get(key);
+          const next: SessionPartition = {
+            topic: topic.topic,
+            topicId: topic.topicId,
+            partitionIndex: p.partition,
+            fetchOffset: p.fetchOffset,
+            maxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch,
+            highWatermark: cached?.highWatermark ?? -1,
+            logStartOffset: cached?.logStartOffset ?? -1,
+          };
+          if (cached) Object.assign(cached, next);
+          else session.partitions.set(key, next);
+        }
+      }
+      for (const topic of req.forgottenTopicsData) {
+        for (const index of topic.partitions) session.partitions.delete(partitionKey(byId ? topic.topicId : topic.topic, index));
+      }
+      if (session.partitions.size === 0) {
+        sessions.remove(session.id);
+        return { ...defaultFetchResponse(), sessionId: 0 };
+      }
+      sessions.touch(session);
+      session.advanceEpoch();
+      for (const sp of session.partitions.values()) {
+        const r = resolve(ctx, byId, sp.topic, sp.topicId, sp.partitionIndex);
+        if (!byId) sp.topicId = r.topicId;
+        targets.push({ ...sp, partition: r.partition, error: r.error });
+      }
+    }
+
+    // Read, and wait for more data when there is less than min bytes (Kafka's DelayedFetch).
+    let reads = await readAll(ctx, targets, maxBytes, req.isolationLevel);
+    const failed = reads.some(r => r === null || r.errorCode !== ErrorCode.NONE);
+    const bytes = reads.reduce((n, r) => n + (r?.bytes ?? 0), 0);
+    if (req.maxWaitMs > 0 && targets.length > 0 && bytes < req.minBytes && !failed) {
+      const waitOn: ReadRequest[] = [];
+      for (const t of targets) if (t.partition) waitOn.push({ partition: t.partition, fetchOffset: t.fetchOffset, isolationLevel: req.isolationLevel });
+      await broker.replicas.waitForData(waitOn, req.minBytes, req.maxWaitMs);
+      reads = await readAll(ctx, targets, maxBytes, req.isolationLevel);
+    }
+
+    const entries: { t: FetchTarget; data: FetchResponsePartitionData }[] = [];
+    if (session === null) {
+      targets.forEach((t, i) => entries.push({ t, data: partitionData(t, reads[i]!, req.isolationLevel) }));
+      let sessionId = 0;
+      if (v >= SESSION_VERSION && req.sessionEpoch === INITIAL_EPOCH) {
+        const created = sessions.create(byId);
+        if (created !== null) {
+          sessionId = created.id;
+          for (const { t, data } of entries) {
+            created.partitions.set(created.key(t), {
+              topic: t.topic,
+              topicId: t.topicId,
+              partitionIndex: t.partitionIndex,
+              fetchOffset: t.fetchOffset,
+              maxBytes: t.maxBytes,
+              currentLeaderEpoch: t.currentLeaderEpoch,
+              highWatermark: data.errorCode === ErrorCode.NONE ? data.highWatermark : -1,
+              logStartOffset: data.logStartOffset,
+            });
+          }
+        }
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: groupByTopic(entries), nodeEndpoints: [] };
+    }
+
+    // Incremental: answer only partitions with data, a changed high watermark or log start
+    // offset, or an error; those that returned data go to the back of the session's rotation.
+    const rotate: string[] = [];
+    targets.forEach((t, i) => {
+      const data = partitionData(t, reads[i]!, req.isolationLevel);
+      const key = session!.key(t);
+      const cached = session!.partitions.get(key)!;
+      const hasRecords = (reads[i]?.bytes ?? 0) > 0;
+      let mustRespond = hasRecords;
+      if (data.highWatermark !== cached.highWatermark) {
+        mustRespond = true;
+        cached.highWatermark = data.highWatermark;
+      }
+      if (data.logStartOffset !== cached.logStartOffset) {
+        mustRespond = true;
+        cached.logStartOffset = data.logStartOffset;
+      }
+      if (data.errorCode !== ErrorCode.NONE) {
+        // forget the high watermark so the partition is sent again once the error clears
+        cached.highWatermark = -1;
+        mustRespond = true;
+      }
+      if (mustRespond) entries.push({ t, data });
+      if (hasRecords) rotate.push(key);
+    });
+    for (const key of rotate) session.rotate(key);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.id, responses: groupByTopic(entries), nodeEndpoints: [] };
+  },
+  errorResponse(req, version, code) {
+    return {
+      ...defaultFetchResponse(),
+      errorCode: code,
+      sessionId: req.sessionId,
+      responses:
+        version >= 13
+          ? []
+          : req.topics.map(topic => ({
+              ...defaultFetchResponseFetchableTopicResponse(),
+              topic: topic.topic,
+              topicId: topic.topicId,
+              partitions: topic.partitions.map(partition => ({
+                ...defaultFetchResponsePartitionData(),
+                partitionIndex: partition.partition,
+                errorCode: code,
+                highWatermark: -1,
+                // Kafka's generated default for this list is empty, not null.
+                abortedTransactions: [],
+              })),
+            })),
+    };
+  },
+};

@@ -1,0 +1,87 @@
+// Produce (0): appends each partition's record batch as received (validated by its header and
+// CRC, never decoded record by record) and answers with the base offsets. acks=0 gets no
+// response; if any partition failed, the connection is closed instead, as Kafka does, so the
+// client refreshes its metadata. Kafka's error response answers every partition of the request
+// with the error and its message, offsets unknown (-1).
+import { NO_RESPONSE, type Handler } from '../handler.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { Topic } from '../../cluster/cluster.js';
+import {
+  defaultProduceResponse,
+  defaultProduceResponseLeaderIdAndEpoch,
+  defaultProduceResponsePartitionProduceResponse,
+  defaultProduceResponseTopicProduceResponse,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceResponsePartitionProduceResponse,
+  type ProduceResponseTopicProduceResponse,
+} from '../../protocol/messages/index.js';
+
+/** Versions below this carry message format v0/v1, which Kafka 4 no longer accepts. */
+const FIRST_RECORD_BATCH_VERSION = 3;
+
+function partitionError(index: number, errorCode: number): ProduceResponsePartitionProduceResponse {
+  return { ...defaultProduceResponsePartitionProduceResponse(), index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+}
+
+export const handler: Handler<ProduceRequest, ProduceResponse> = {
+  apiKey: 0,
+  async handle(ctx, req) {
+    const v = ctx.apiVersion;
+    const { cluster, replicas } = ctx.broker;
+    if (v < FIRST_RECORD_BATCH_VERSION) {
+      const message = `Produce v${v} (message format v0/v1) is not supported; use v3 or later`;
+      return req.acks === 0 ? NO_RESPONSE : handler.errorResponse(req, v, ErrorCode.UNSUPPORTED_VERSION, message);
+    }
+    const validAcks = req.acks === -1 || req.acks === 0 || req.acks === 1;
+    let failed = false;
+    const responses: ProduceResponseTopicProduceResponse[] = [];
+    for (const t of req.topicData) {
+      const topic: Topic | undefined = v >= 13 ? cluster.topicById(t.topicId) : cluster.topic(t.name);
+      const unknown = v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
+      for (const pd of t.partitionData) {
+        const partition = topic?.partitions[pd.index];
+        let response: ProduceResponsePartitionProduceResponse;
+        if (!validAcks) response = partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
+        else if (topic === undefined) response = partitionError(pd.index, unknown);
+        else if (partition === undefined) response = partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        else {
+          const out = await replicas.append(partition, pd.records as Buffer | null, req.acks, v);
+          response = {
+            index: pd.index,
+            errorCode: out.errorCode,
+            baseOffset: out.baseOffset,
+            logAppendTimeMs: out.logAppendTime,
+            logStartOffset: out.logStartOffset,
+            recordErrors: [],
+            errorMessage: out.errorCode === ErrorCode.NONE ? null : out.errorMessage,
+            currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
+          };
+        }
+        if (response.errorCode !== ErrorCode.NONE) failed = true;
+        partitionResponses.push(response);
+      }
+      responses.push({ name: t.name, topicId: t.topicId, partitionResponses });
+    }
+    if (req.acks === 0) {
+      if (failed) ctx.connection.close('a produce with acks=0 failed');
+      return NO_RESPONSE;
+    }
+    return { throttleTimeMs: 0, responses, nodeEndpoints: [] };
+  },
+  errorResponse(req, _version, code, message) {
+    return {
+      ...defaultProduceResponse(),
+      responses: req.topicData.map(topic => ({
+        ...defaultProduceResponseTopicProduceResponse(),
+        name: topic.name,
+        topicId: topic.topicId,
+        partitionResponses: topic.partitionData.map(partition => ({
+          ...partitionError(partition.index, code),
+          errorMessage: message ?? null,
+        })),
+      })),
+    };
+  },
+};

@@ -1,0 +1,191 @@
+// Reads and writes of partition data on behalf of Produce, Fetch and ListOffsets, with Kafka's
+// checks and error codes. Protocol-free: handlers translate to and from the wire types.
+import type { Partition } from '../cluster/cluster.js';
+import { ErrorCode, errorMessage } from '../protocol/errors.js';
+import { COMPRESSION_MASK, Compression, isBatchProblem, validateProducedBatch } from '../protocol/records.js';
+import type { Clock } from './clock.js';
+
+export const IsolationLevel = { READ_UNCOMMITTED: 0, READ_COMMITTED: 1 } as const;
+
+/** ListOffsets' special timestamps. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
+export const LATEST_TIERED_TIMESTAMP = -5;
+
+export interface AppendOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ReadOutcome {
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  records: Buffer[];
+  bytes: number;
+}
+
+export interface OffsetOutcome {
+  errorCode: number;
+  timestamp: number;
+  offset: number;
+  leaderEpoch: number;
+}
+
+export interface ReadRequest {
+  partition: Partition;
+  fetchOffset: number;
+  isolationLevel: number;
+}
+
+const failedAppend = (errorCode: number, message?: string): AppendOutcome => ({
+  errorCode,
+  errorMessage: message ?? errorMessage(errorCode),
+  baseOffset: -1,
+  logAppendTime: -1,
+  logStartOffset: -1,
+});
+
+export class ReplicaManager {
+  constructor(
+    private readonly nodeId: number,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The leader-epoch and leadership checks every partition request starts with; NONE when they pass. */
+  checkLeader(p: Partition, currentLeaderEpoch: number): number {
+    if (currentLeaderEpoch >= 0) {
+      if (currentLeaderEpoch < p.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+      if (currentLeaderEpoch > p.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+    }
+    return p.leader === this.nodeId ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  }
+
+  /** Validates one produced batch and appends it, as Kafka's ReplicaManager.appendRecords does for one partition. */
+  async append(p: Partition, records: Buffer | null, acks: number, produceVersion: number): Promise<AppendOutcome> {
+    const leader = this.checkLeader(p, -1);
+    if (leader !== ErrorCode.NONE) return failedAppend(leader);
+    const settings = p.topic.settings;
+    if (acks === -1 && p.isr.length < settings.minInsyncReplicas) {
+      return failedAppend(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `The size of the current ISR ${p.isr.length} is insufficient to satisfy the min.isr requirement of ${settings.minInsyncReplicas} for partition ${p.topic.name}-${p.index}`,
+      );
+    }
+    const header = validateProducedBatch(records, settings.maxMessageBytes);
+    if (isBatchProblem(header)) return failedAppend(header.code, header.message);
+    if ((header.attributes & COMPRESSION_MASK) === Compression.zstd && produceVersion < 7) {
+      return failedAppend(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests with version < 7 cannot use ZStandard compression');
+    }
+    if (header.producerId >= 0) {
+      // Sequence tracking and transactions arrive with the idempotent-producer issue; until then
+      // the broker holds no state for any producer id, which is what this error says.
+      return failedAppend(ErrorCode.UNKNOWN_PRODUCER_ID, 'Idempotent and transactional produce are not built yet in Samsa');
+    }
+    const now = this.clock.now();
+    if (!settings.logAppendTime) {
+      if (now - header.baseTimestamp > settings.timestampBeforeMaxMs || header.maxTimestamp - now > settings.timestampAfterMaxMs) {
+        const ts = now - header.baseTimestamp > settings.timestampBeforeMaxMs ? header.baseTimestamp : header.maxTimestamp;
+        return failedAppend(
+          ErrorCode.INVALID_TIMESTAMP,
+          `Timestamp ${ts} of message is out of range. The timestamp should be within [${now - settings.timestampBeforeMaxMs}, ${now + settings.timestampAfterMaxMs}]`,
+        );
+      }
+    }
+    const result = await p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null });
+    p.notifyChange();
+    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: result.baseOffset, logAppendTime: result.logAppendTime, logStartOffset: result.logStartOffset };
+  }
+
+  /** Offsets a consumer may read up to: the high watermark, or the last stable offset for read_committed. */
+  lastFetchableOffset(p: Partition, isolationLevel: number): number {
+    void isolationLevel; // no transactions yet: the last stable offset is the high watermark
+    return p.log.highWatermark;
+  }
+
+  /** Reads one partition for a consumer fetch. */
+  async read(p: Partition, fetchOffset: number, maxBytes: number, minOneBatch: boolean, isolationLevel: number, currentLeaderEpoch: number): Promise<ReadOutcome> {
+    const log = p.log;
+    const leader = this.checkLeader(p, currentLeaderEpoch);
+    const base = { highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset, records: [], bytes: 0 };
+    if (leader !== ErrorCode.NONE) return { errorCode: leader, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
+    if (fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base };
+    const read = await log.read(fetchOffset, maxBytes, minOneBatch, this.lastFetchableOffset(p, isolationLevel));
+    return { errorCode: ErrorCode.NONE, ...base, records: read.records, bytes: read.bytes };
+  }
+
+  /**
+   * Waits until the partitions hold at least `minBytes` readable bytes past their fetch offsets,
+   * a partition is deleted, or `maxWaitMs` passes (Kafka's DelayedFetch).
+   */
+  waitForData(reads: ReadRequest[], minBytes: number, maxWaitMs: number): Promise<void> {
+    return new Promise(resolve => {
+      let done = false;
+      const cancels = new Map<Partition, () => void>();
+      const finish = () => {
+        if (done) return;
+        done = true;
+        timer.cancel();
+        for (const cancel of cancels.values()) cancel();
+        resolve();
+      };
+      const enough = () => {
+        let total = 0;
+        for (const r of reads) {
+          if (r.partition.topic.deleted) return true;
+          total += r.partition.log.bytesFrom(r.fetchOffset, this.lastFetchableOffset(r.partition, r.isolationLevel));
+          if (total >= minBytes) return true;
+        }
+        return false;
+      };
+      const watch = (p: Partition) => {
+        cancels.set(
+          p,
+          p.onChange(() => {
+            if (done) return;
+            if (enough()) finish();
+            else watch(p);
+          }),
+        );
+      };
+      const timer = this.clock.setTimeout(finish, maxWaitMs);
+      for (const r of reads) if (!cancels.has(r.partition)) watch(r.partition);
+    });
+  }
+
+  /** One partition of ListOffsets. */
+  async listOffset(p: Partition, timestamp: number, isolationLevel: number, currentLeaderEpoch: number): Promise<OffsetOutcome> {
+    const leader = this.checkLeader(p, currentLeaderEpoch);
+    if (leader !== ErrorCode.NONE) return { errorCode: leader, timestamp: -1, offset: -1, leaderEpoch: -1 };
+    const log = p.log;
+    const epochOf = (offset: number) => {
+      const e = log.epochAt(offset);
+      return e >= 0 ? e : p.leaderEpoch;
+    };
+    const none = { errorCode: ErrorCode.NONE, timestamp: -1, offset: -1, leaderEpoch: -1 };
+    switch (timestamp) {
+      case EARLIEST_TIMESTAMP:
+      case EARLIEST_LOCAL_TIMESTAMP:
+        return { errorCode: ErrorCode.NONE, timestamp: -1, offset: log.logStartOffset, leaderEpoch: epochOf(log.logStartOffset) };
+      case LATEST_TIMESTAMP:
+        return { errorCode: ErrorCode.NONE, timestamp: -1, offset: this.lastFetchableOffset(p, isolationLevel), leaderEpoch: p.leaderEpoch };
+      case LATEST_TIERED_TIMESTAMP:
+        return none; // no tiered storage: nothing was ever tiered
+      case MAX_TIMESTAMP: {
+        const found = await log.maxTimestampOffset();
+        return found === null ? none : { errorCode: ErrorCode.NONE, ...found };
+      }
+      default: {
+        const found = await log.offsetForTimestamp(timestamp);
+        if (found === null || found.offset >= this.lastFetchableOffset(p, isolationLevel)) return none;
+        return { errorCode: ErrorCode.NONE, ...found };
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// Helpers shared by the topic-facing handlers (Metadata, CreateTopics, Produce, Fetch, …).
+import type { Topic } from '../cluster/cluster.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { parseListener } from '../cluster/listeners.js';
+import type { Broker } from './broker.js';
+import type { ConnectionInfo } from './handler.js';
+
+/** Kafka's AclOperation codes. */
+export const AclOperation = {
+  READ: 3,
+  WRITE: 4,
+  CREATE: 5,
+  DELETE: 6,
+  ALTER: 7,
+  DESCRIBE: 8,
+  CLUSTER_ACTION: 9,
+  DESCRIBE_CONFIGS: 10,
+  ALTER_CONFIGS: 11,
+  IDEMPOTENT_WRITE: 12,
+} as const;
+
+const SUPPORTED_OPERATIONS = {
+  topic: ['READ', 'WRITE', 'CREATE', 'DESCRIBE', 'DELETE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'],
+  cluster: ['CREATE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE', 'ALTER', 'DESCRIBE'],
+} as const;
+
+/** The authorized-operations bit field of a resource; with no authorizer every operation is allowed. */
+export function authorizedOperations(resource: keyof typeof SUPPORTED_OPERATIONS): number {
+  let bits = 0;
+  for (const op of SUPPORTED_OPERATIONS[resource]) bits |= 1 << AclOperation[op];
+  return bits;
+}
+
+/**
+ * The host and port clients should use for this node: `advertised.listeners` when configured,
+ * else the address the client connected to (so a client reaching us through any interface
+ * is told to come back through the same one).
+ */
+export function advertisedAddress(broker: Broker, conn: ConnectionInfo): { host: string; port: number } {
+  const advertised = broker.config.get('advertised.listeners') as string[] | null;
+  if (advertised && advertised.length > 0) {
+    const l = parseListener(advertised[0]!);
+    return { host: l.host, port: l.port };
+  }
+  return { host: conn.localAddress, port: conn.localPort };
+}
+
+/** Creates a topic with the broker's defaults, as Metadata's auto-creation does; throws KafkaError. */
+export function createTopicWithDefaults(broker: Broker, name: string): Topic {
+  const cluster = broker.cluster;
+  const plan = cluster.planTopic({ name, numPartitions: -1, replicationFactor: -1, assignments: null, configs: new Map() });
+  const topic = cluster.createTopic(name, plan.replicas, plan.configs);
+  broker.log.info({ topic: name, partitions: topic.partitions.length }, 'auto-created topic');
+  return topic;
+}
+
+/** Error code and message for a thrown KafkaError; anything else is rethrown (a bug). */
+export function kafkaErrorOf(err: unknown): { code: number; message: string } {
+  if (err instanceof KafkaError) return { code: err.code, message: err.message };
+  throw err;
+}
+
+/** Names that occur more than once in a list. */
+export function duplicates<T>(items: readonly T[]): Set<T> {
+  const seen = new Set<T>();
+  const dup = new Set<T>();
+  for (const x of items) (seen.has(x) ? dup : seen).add(x);
+  return dup;
+}
+
+export { ErrorCode };

@@ -1,0 +1,56 @@
+// `samsa` on the command line. Thin: parses arguments and calls the embedding API.
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import { parseProperties } from './cluster/configs.js';
+import { startBroker } from './index.js';
+
+const collect = (value: string, previous: string[]) => previous.concat([value]);
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  program.name('samsa').description('A Kafka-wire-compatible broker for tests, CI and laptops').version(pkg.version);
+
+  program
+    .command('start')
+    .description('start a broker and serve until SIGINT/SIGTERM')
+    .option('-p, --port <port>', 'TCP port (0 picks a free one); default: from listeners, else 9092', v => Number(v))
+    .option('--host <host>', 'interface to listen on; default: from listeners, else 127.0.0.1')
+    .addOption(new Option('--memory', 'keep data in memory (the default)').conflicts('dataDir'))
+    .option('--data-dir <dir>', 'keep data in this directory (not built yet)')
+    .option('--config <file>', 'broker configs in Kafka server.properties format')
+    .option('--override <key=value>', 'a broker config under its Kafka name; repeatable, wins over --config', collect, [])
+    .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', 'info')
+    .action(async (opts: { port?: number; host?: string; dataDir?: string; config?: string; override: string[]; logLevel: string }) => {
+      const config: Record<string, string> = {};
+      if (opts.config) for (const [k, v] of parseProperties(fs.readFileSync(opts.config, 'utf8'))) config[k] = v;
+      for (const o of opts.override) {
+        const eq = o.indexOf('=');
+        if (eq <= 0) throw new Error(`--override ${o}: expected key=value`);
+        config[o.slice(0, eq).trim()] = o.slice(eq + 1).trim();
+      }
+      if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port >= 0 && opts.port < 65536)) {
+        throw new Error(`--port ${opts.port}: not a port number`);
+      }
+      const logger = pino({ level: opts.logLevel });
+      const broker = await startBroker({ port: opts.port, host: opts.host, dataDir: opts.dataDir, config, logger });
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        broker.close().then(
+          () => process.exit(0),
+          err => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+
+  await program.parseAsync(argv);
+}

@@ -1,0 +1,339 @@
+// Nodes, topics and partitions: the broker's view of the cluster. Knows nothing of the wire
+// protocol; handlers translate requests into calls here and answers into responses.
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { randomUuid } from '../protocol/wire.js';
+import type { LogFactory, PartitionLog } from '../storage/log.js';
+import { BrokerConfig, LONG_MAX, TOPIC_CONFIGS, parseConfigValue, topicConfigDef, type ConfigValue } from './configs.js';
+
+export interface ClusterNode {
+  nodeId: number;
+  rack: string | null;
+}
+
+/** Topic config values the hot paths read, resolved once per config change. */
+export interface TopicSettings {
+  maxMessageBytes: number;
+  logAppendTime: boolean;
+  timestampAfterMaxMs: number;
+  timestampBeforeMaxMs: number;
+  minInsyncReplicas: number;
+}
+
+export class Partition {
+  /** Callbacks waiting for the next append (fetch long polls). */
+  private appendWaiters: Set<() => void> | null = null;
+
+  constructor(
+    readonly topic: Topic,
+    readonly index: number,
+    public leader: number,
+    public leaderEpoch: number,
+    public replicas: number[],
+    public isr: number[],
+    readonly log: PartitionLog,
+  ) {}
+
+  /** Registers a callback for the next append or deletion; returns its cancel function. */
+  onChange(fn: () => void): () => void {
+    if (this.appendWaiters === null) this.appendWaiters = new Set();
+    const set = this.appendWaiters;
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  notifyChange(): void {
+    const waiters = this.appendWaiters;
+    if (waiters === null || waiters.size === 0) return;
+    this.appendWaiters = null;
+    for (const fn of waiters) fn();
+  }
+}
+
+export class Topic {
+  readonly partitions: Partition[] = [];
+  settings!: TopicSettings;
+  deleted = false;
+
+  constructor(
+    readonly name: string,
+    readonly id: string,
+    /** Configs set on the topic itself (DYNAMIC_TOPIC_CONFIG), by name, as strings. */
+    readonly configs: Map<string, string>,
+    readonly internal: boolean,
+  ) {}
+}
+
+export interface NewTopic {
+  name: string;
+  /** -1: the broker's num.partitions. */
+  numPartitions: number;
+  /** -1: the broker's default.replication.factor. */
+  replicationFactor: number;
+  /** Partition index → replica node ids; when given, numPartitions/replicationFactor must be -1. */
+  assignments: Map<number, number[]> | null;
+  configs: Map<string, string | null>;
+}
+
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
+export const MAX_TOPIC_NAME_LENGTH = 249;
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
+
+/** Kafka's Topic.validate: returns the complaint for an illegal name, or null. */
+export function topicNameProblem(name: string): string | null {
+  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
+  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
+  if (name.length > MAX_TOPIC_NAME_LENGTH) return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, topic name: ${name}`;
+  if (!LEGAL_TOPIC.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
+  return null;
+}
+
+/** Topics whose names differ only by '.' versus '_' collide in metric names; Kafka refuses them. */
+const collisionKey = (name: string) => name.replace(/\./g, '_');
+
+export interface ClusterOptions {
+  clusterId: string;
+  nodes: ClusterNode[];
+  config: BrokerConfig;
+  logs: LogFactory;
+  random: (n: number) => Buffer;
+}
+
+export class Cluster {
+  readonly clusterId: string;
+  readonly nodes: ClusterNode[];
+  readonly config: BrokerConfig;
+  private readonly logs: LogFactory;
+  private readonly random: (n: number) => Buffer;
+  private readonly byName = new Map<string, Topic>();
+  private readonly byId = new Map<string, Topic>();
+  private readonly collisions = new Map<string, string>();
+  /** Round-robin start for replica placement, as Kafka varies it per topic. */
+  private placementStart = 0;
+
+  constructor(opts: ClusterOptions) {
+    this.clusterId = opts.clusterId;
+    this.nodes = opts.nodes;
+    this.config = opts.config;
+    this.logs = opts.logs;
+    this.random = opts.random;
+  }
+
+  get controllerId(): number {
+    return this.nodes[0]!.nodeId;
+  }
+
+  topic(name: string): Topic | undefined {
+    return this.byName.get(name);
+  }
+
+  topicById(id: string): Topic | undefined {
+    return this.byId.get(id);
+  }
+
+  topics(): IterableIterator<Topic> {
+    return this.byName.values();
+  }
+
+  get topicCount(): number {
+    return this.byName.size;
+  }
+
+  isInternalTopic(name: string): boolean {
+    return INTERNAL_TOPICS.has(name);
+  }
+
+  /** A topic config's effective value: set on the topic, else its broker synonym, else Kafka's default. */
+  topicConfig(topic: Topic | null, name: string): ConfigValue {
+    const def = topicConfigDef(name);
+    if (!def) throw new Error(`unknown topic config ${name}`);
+    const own = topic?.configs.get(name);
+    if (own !== undefined) {
+      const parsed = parseConfigValue(def, own);
+      if ('value' in parsed) return parsed.value;
+    }
+    if (def.brokerSynonym && this.config.isSet(def.brokerSynonym)) return this.config.get(def.brokerSynonym);
+    const parsed = parseConfigValue(def, def.default);
+    return 'value' in parsed ? parsed.value : null;
+  }
+
+  private resolveSettings(topic: Topic): TopicSettings {
+    const num = (n: string) => {
+      const v = this.topicConfig(topic, n) as number;
+      return v >= Number(LONG_MAX) ? Number.MAX_VALUE : v;
+    };
+    return {
+      maxMessageBytes: num('max.message.bytes'),
+      logAppendTime: this.topicConfig(topic, 'message.timestamp.type') === 'LogAppendTime',
+      timestampAfterMaxMs: num('message.timestamp.after.max.ms'),
+      timestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
+      minInsyncReplicas: num('min.insync.replicas'),
+    };
+  }
+
+  /** Validates topic configs as CreateTopics does; throws KafkaError(INVALID_CONFIG). */
+  validateTopicConfigs(configs: Map<string, string | null>): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [name, value] of configs) {
+      const def = topicConfigDef(name);
+      if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${name}`);
+      if (value === null) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${name}`);
+      const parsed = parseConfigValue(def, value);
+      if ('error' in parsed) throw new KafkaError(ErrorCode.INVALID_CONFIG, parsed.error);
+      out.set(name, value);
+    }
+    return out;
+  }
+
+  /** Replica lists for new partitions, spread round-robin over the nodes as Kafka does. */
+  private placeReplicas(firstPartition: number, count: number, replicationFactor: number): number[][] {
+    const ids = this.nodes.map(n => n.nodeId);
+    const start = this.placementStart++;
+    const out: number[][] = [];
+    for (let p = firstPartition; p < firstPartition + count; p++) {
+      const replicas: number[] = [];
+      for (let r = 0; r < replicationFactor; r++) replicas.push(ids[(start + p + r) % ids.length]!);
+      out.push(replicas);
+    }
+    return out;
+  }
+
+  private checkAssignment(replicas: number[], what: string): void {
+    if (replicas.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${what} has an empty replica list`);
+    if (new Set(replicas).size !== replicas.length) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${what} has duplicate replicas: ${replicas.join(', ')}`);
+    }
+    for (const id of replicas) {
+      if (!this.nodes.some(n => n.nodeId === id)) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${what} includes broker ${id}, which is not registered`);
+      }
+    }
+  }
+
+  /**
+   * Checks a CreateTopics entry the way Kafka's controller does and returns the replica
+   * placement; throws KafkaError with Kafka's code and message.
+   */
+  planTopic(spec: NewTopic): { replicas: number[][]; configs: Map<string, string> } {
+    const problem = topicNameProblem(spec.name);
+    if (problem) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+    if (this.byName.has(spec.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    if (this.isInternalTopic(spec.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Creation of internal topic ${spec.name} is prohibited.`);
+    const other = this.collisions.get(collisionKey(spec.name));
+    if (other !== undefined) {
+      throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${other}`);
+    }
+    let replicas: number[][];
+    if (spec.assignments !== null && spec.assignments.size > 0) {
+      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+      }
+      replicas = [];
+      for (let p = 0; p < spec.assignments.size; p++) {
+        const r = spec.assignments.get(p);
+        if (r === undefined) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
+        this.checkAssignment(r, `Partition ${p}`);
+        replicas.push(r);
+      }
+    } else {
+      const numPartitions = spec.numPartitions === -1 ? this.config.int('num.partitions') : spec.numPartitions;
+      const rf = spec.replicationFactor === -1 ? this.config.int('default.replication.factor') : spec.replicationFactor;
+      if (numPartitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+      if (rf <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
+      if (rf > this.nodes.length) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REPLICATION_FACTOR,
+          `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.nodes.length} broker(s) are registered.`,
+        );
+      }
+      replicas = this.placeReplicas(0, numPartitions, rf);
+    }
+    const configs = this.validateTopicConfigs(spec.configs);
+    return { replicas, configs };
+  }
+
+  /** Creates a topic already checked by planTopic. */
+  createTopic(name: string, replicas: number[][], configs: Map<string, string>): Topic {
+    const topic = new Topic(name, randomUuid(this.random), configs, this.isInternalTopic(name));
+    topic.settings = this.resolveSettings(topic);
+    this.addPartitions(topic, replicas);
+    this.byName.set(name, topic);
+    this.byId.set(topic.id, topic);
+    this.collisions.set(collisionKey(name), name);
+    return topic;
+  }
+
+  private addPartitions(topic: Topic, replicas: number[][]): void {
+    for (const r of replicas) {
+      const index = topic.partitions.length;
+      topic.partitions.push(new Partition(topic, index, r[0]!, 0, r, r.slice(), this.logs.create(topic.name, index)));
+    }
+  }
+
+  /** Checks a CreatePartitions entry and returns the new partitions' replicas; throws KafkaError. */
+  planPartitions(topic: Topic, count: number, assignments: number[][] | null): number[][] {
+    const current = topic.partitions.length;
+    if (count < current) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${count}.`);
+    }
+    if (count === current) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+    }
+    const added = count - current;
+    if (assignments !== null) {
+      if (assignments.length !== added) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `Attempted to add ${added} additional partition(s), but only ${assignments.length} assignment(s) were specified.`,
+        );
+      }
+      const rf = topic.partitions[0]?.replicas.length ?? 1;
+      assignments.forEach((r, i) => {
+        this.checkAssignment(r, `Partition ${current + i}`);
+        if (r.length !== rf) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes a partition with ${r.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`);
+        }
+      });
+      return assignments;
+    }
+    return this.placeReplicas(current, added, topic.partitions[0]?.replicas.length ?? 1);
+  }
+
+  createPartitions(topic: Topic, replicas: number[][]): void {
+    this.addPartitions(topic, replicas);
+  }
+
+  async deleteTopic(topic: Topic): Promise<void> {
+    this.byName.delete(topic.name);
+    this.byId.delete(topic.id);
+    this.collisions.delete(collisionKey(topic.name));
+    topic.deleted = true;
+    for (const p of topic.partitions) {
+      p.notifyChange();
+      await p.log.close();
+      await this.logs.remove(topic.name, p.index);
+    }
+  }
+
+  /** Wakes every waiter and closes every log. */
+  async close(): Promise<void> {
+    for (const topic of this.byName.values()) {
+      for (const p of topic.partitions) {
+        p.notifyChange();
+        await p.log.close();
+      }
+    }
+    await this.logs.close();
+  }
+
+  /** Every topic config with its effective value and whether the topic set it (for CreateTopics v5+ answers). */
+  describeTopicConfigs(configs: ReadonlyMap<string, string>): { name: string; value: string | null; source: 'topic' | 'broker' | 'default' }[] {
+    return TOPIC_CONFIGS.map(def => {
+      const own = configs.get(def.name);
+      if (own !== undefined) return { name: def.name, value: own, source: 'topic' as const };
+      if (def.brokerSynonym && this.config.isSet(def.brokerSynonym)) {
+        return { name: def.name, value: this.config.raw(def.brokerSynonym), source: 'broker' as const };
+      }
+      return { name: def.name, value: def.default, source: 'default' as const };
+    });
+  }
+}

@@ -1,0 +1,236 @@
+// Broker and topic configs under Kafka's names, types, defaults and ranges. Topic configs
+// default to a broker config (their synonym), as in Kafka.
+
+export type ConfigType = 'boolean' | 'int' | 'short' | 'long' | 'double' | 'string' | 'list' | 'password';
+
+export interface ConfigDef {
+  name: string;
+  type: ConfigType;
+  /** Kafka's default as its string form; null for none. */
+  default: string | null;
+  doc: string;
+  /** Checks a parsed value; returns Kafka's complaint, or null when valid. */
+  validate?: (value: ConfigValue) => string | null;
+  /** For topic configs: the broker config whose value is the default. */
+  brokerSynonym?: string;
+}
+
+export type ConfigValue = string | number | boolean | string[] | null;
+
+export const LONG_MAX = '9223372036854775807';
+
+const atLeast = (min: number) => (v: ConfigValue) => (typeof v === 'number' && v < min ? `Value must be at least ${min}` : null);
+const between = (min: number, max: number) => (v: ConfigValue) =>
+  typeof v === 'number' && (v < min || v > max) ? `Value must be no less than ${min} and no more than ${max}` : null;
+const oneOf = (...allowed: string[]) => (v: ConfigValue) => {
+  const values = Array.isArray(v) ? v : [String(v)];
+  for (const x of values) if (!allowed.includes(x)) return `String must be one of: ${allowed.join(', ')}`;
+  return null;
+};
+const nonEmptyList = (...allowed: string[]) => (v: ConfigValue) => {
+  if (Array.isArray(v) && v.length === 0) return 'Empty list';
+  return oneOf(...allowed)(v);
+};
+
+const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
+
+/** Topic configs (Kafka 4.1's TopicConfig), each defaulting to its broker synonym. */
+export const TOPIC_CONFIGS: readonly ConfigDef[] = [
+  { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validate: nonEmptyList('delete', 'compact'), doc: 'Retention policy of old segments: "delete" and/or "compact".' },
+  { name: 'compression.type', type: 'string', default: 'producer', brokerSynonym: 'compression.type', validate: oneOf(...COMPRESSION_TYPES), doc: 'Final compression of the topic\'s data; "producer" keeps what the producer sent.' },
+  { name: 'compression.gzip.level', type: 'int', default: '-1', brokerSynonym: 'compression.gzip.level', validate: (v) => (v === -1 ? null : between(1, 9)(v)), doc: 'Compression level when compression.type is gzip.' },
+  { name: 'compression.lz4.level', type: 'int', default: '9', brokerSynonym: 'compression.lz4.level', validate: between(1, 17), doc: 'Compression level when compression.type is lz4.' },
+  { name: 'compression.zstd.level', type: 'int', default: '3', brokerSynonym: 'compression.zstd.level', validate: between(-131072, 22), doc: 'Compression level when compression.type is zstd.' },
+  { name: 'delete.retention.ms', type: 'long', default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', validate: atLeast(0), doc: 'How long tombstones are kept in compacted topics.' },
+  { name: 'file.delete.delay.ms', type: 'long', default: '60000', brokerSynonym: 'log.segment.delete.delay.ms', validate: atLeast(0), doc: 'Delay before a deleted segment file is removed.' },
+  { name: 'flush.messages', type: 'long', default: LONG_MAX, brokerSynonym: 'log.flush.interval.messages', validate: atLeast(1), doc: 'Messages written before the log is fsynced.' },
+  { name: 'flush.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.flush.interval.ms', validate: atLeast(0), doc: 'Milliseconds between fsyncs of the log.' },
+  { name: 'follower.replication.throttled.replicas', type: 'list', default: '', brokerSynonym: 'follower.replication.throttled.replicas', doc: 'Replicas whose replication is throttled on the follower side.' },
+  { name: 'index.interval.bytes', type: 'int', default: '4096', brokerSynonym: 'log.index.interval.bytes', validate: atLeast(0), doc: 'Bytes of log between offset index entries.' },
+  { name: 'leader.replication.throttled.replicas', type: 'list', default: '', brokerSynonym: 'leader.replication.throttled.replicas', doc: 'Replicas whose replication is throttled on the leader side.' },
+  { name: 'local.retention.bytes', type: 'long', default: '-2', brokerSynonym: 'log.local.retention.bytes', validate: atLeast(-2), doc: 'Bytes kept locally when tiered storage is enabled (-2: retention.bytes).' },
+  { name: 'local.retention.ms', type: 'long', default: '-2', brokerSynonym: 'log.local.retention.ms', validate: atLeast(-2), doc: 'Time kept locally when tiered storage is enabled (-2: retention.ms).' },
+  { name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', validate: atLeast(1), doc: 'Longest a message stays uncompacted.' },
+  { name: 'max.message.bytes', type: 'int', default: '1048588', brokerSynonym: 'message.max.bytes', validate: atLeast(0), doc: 'Largest record batch the topic accepts.' },
+  { name: 'message.timestamp.after.max.ms', type: 'long', default: '3600000', brokerSynonym: 'log.message.timestamp.after.max.ms', validate: atLeast(0), doc: 'How far in the future a CreateTime timestamp may be.' },
+  { name: 'message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.message.timestamp.before.max.ms', validate: atLeast(0), doc: 'How far in the past a CreateTime timestamp may be.' },
+  { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', brokerSynonym: 'log.message.timestamp.type', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'Whether record timestamps are the producer\'s (CreateTime) or the broker\'s (LogAppendTime).' },
+  { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', brokerSynonym: 'log.cleaner.min.cleanable.ratio', validate: between(0, 1), doc: 'Dirty share of the log that triggers compaction.' },
+  { name: 'min.compaction.lag.ms', type: 'long', default: '0', brokerSynonym: 'log.cleaner.min.compaction.lag.ms', validate: atLeast(0), doc: 'Shortest a message stays uncompacted.' },
+  { name: 'min.insync.replicas', type: 'int', default: '1', brokerSynonym: 'min.insync.replicas', validate: atLeast(1), doc: 'In-sync replicas an acks=all produce needs.' },
+  { name: 'preallocate', type: 'boolean', default: 'false', brokerSynonym: 'log.preallocate', doc: 'Preallocate segment files.' },
+  { name: 'remote.log.copy.disable', type: 'boolean', default: 'false', doc: 'Stop copying segments to tiered storage.' },
+  { name: 'remote.log.delete.on.disable', type: 'boolean', default: 'false', doc: 'Delete tiered data when tiered storage is disabled.' },
+  { name: 'remote.storage.enable', type: 'boolean', default: 'false', doc: 'Tiered storage for this topic.' },
+  { name: 'retention.bytes', type: 'long', default: '-1', brokerSynonym: 'log.retention.bytes', doc: 'Largest size a partition may grow to before old segments are deleted (-1: no limit).' },
+  { name: 'retention.ms', type: 'long', default: '604800000', brokerSynonym: 'log.retention.ms', validate: atLeast(-1), doc: 'How long data is kept before old segments are deleted (-1: no limit).' },
+  { name: 'segment.bytes', type: 'int', default: '1073741824', brokerSynonym: 'log.segment.bytes', validate: atLeast(1048576), doc: 'Size at which a segment file is rolled.' },
+  { name: 'segment.index.bytes', type: 'int', default: '10485760', brokerSynonym: 'log.index.size.max.bytes', validate: atLeast(4), doc: 'Size of the offset index of a segment.' },
+  { name: 'segment.jitter.ms', type: 'long', default: '0', brokerSynonym: 'log.roll.jitter.ms', validate: atLeast(0), doc: 'Random jitter subtracted from segment.ms.' },
+  { name: 'segment.ms', type: 'long', default: '604800000', brokerSynonym: 'log.roll.ms', validate: atLeast(1), doc: 'Time after which a segment is rolled.' },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', brokerSynonym: 'unclean.leader.election.enable', doc: 'Allow out-of-sync replicas to become leader.' },
+];
+
+/** Broker configs Samsa reads (Kafka's server.properties names). */
+export const BROKER_CONFIGS: readonly ConfigDef[] = [
+  { name: 'node.id', type: 'int', default: '0', validate: atLeast(0), doc: 'Id of this broker node.' },
+  { name: 'listeners', type: 'list', default: 'PLAINTEXT://127.0.0.1:9092', doc: 'Listeners as NAME://host:port; Samsa serves one PLAINTEXT listener.' },
+  { name: 'advertised.listeners', type: 'list', default: null, doc: 'Addresses given to clients in Metadata; unset: the address each client connected to.' },
+  { name: 'log.dirs', type: 'string', default: null, doc: 'Data directory; unset: keep data in memory.' },
+  { name: 'log.dir', type: 'string', default: null, doc: 'Data directory (log.dirs wins when both are set).' },
+  { name: 'num.partitions', type: 'int', default: '1', validate: atLeast(1), doc: 'Partitions of a topic created without a count.' },
+  { name: 'default.replication.factor', type: 'short', default: '1', validate: atLeast(1), doc: 'Replication factor of a topic created without one.' },
+  { name: 'auto.create.topics.enable', type: 'boolean', default: 'true', doc: 'Create a topic when Metadata asks for one that does not exist.' },
+  { name: 'delete.topic.enable', type: 'boolean', default: 'true', doc: 'Allow DeleteTopics.' },
+  { name: 'message.max.bytes', type: 'int', default: '1048588', validate: atLeast(0), doc: 'Largest record batch the broker accepts.' },
+  { name: 'socket.request.max.bytes', type: 'int', default: '104857600', validate: atLeast(1), doc: 'Largest request frame; a larger one closes the connection.' },
+  { name: 'fetch.max.bytes', type: 'int', default: '57671680', validate: atLeast(1024), doc: 'Most bytes one Fetch response carries.' },
+  { name: 'max.incremental.fetch.session.cache.slots', type: 'int', default: '1000', validate: atLeast(0), doc: 'Fetch sessions (KIP-227) the broker keeps.' },
+  { name: 'min.insync.replicas', type: 'int', default: '1', validate: atLeast(1), doc: 'Default of the topic config min.insync.replicas.' },
+  { name: 'compression.type', type: 'string', default: 'producer', validate: oneOf(...COMPRESSION_TYPES), doc: 'Default of the topic config compression.type.' },
+  { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'Default of the topic config message.timestamp.type.' },
+  { name: 'log.message.timestamp.after.max.ms', type: 'long', default: '3600000', validate: atLeast(0), doc: 'Default of message.timestamp.after.max.ms.' },
+  { name: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, validate: atLeast(0), doc: 'Default of message.timestamp.before.max.ms.' },
+  { name: 'log.cleanup.policy', type: 'list', default: 'delete', validate: nonEmptyList('delete', 'compact'), doc: 'Default of cleanup.policy.' },
+  { name: 'log.retention.ms', type: 'long', default: '604800000', validate: atLeast(-1), doc: 'Default of retention.ms.' },
+  { name: 'log.retention.bytes', type: 'long', default: '-1', doc: 'Default of retention.bytes.' },
+  { name: 'log.segment.bytes', type: 'int', default: '1073741824', validate: atLeast(14), doc: 'Default of segment.bytes.' },
+  { name: 'log.roll.ms', type: 'long', default: '604800000', validate: atLeast(1), doc: 'Default of segment.ms.' },
+  { name: 'log.roll.jitter.ms', type: 'long', default: '0', validate: atLeast(0), doc: 'Default of segment.jitter.ms.' },
+  { name: 'log.index.interval.bytes', type: 'int', default: '4096', validate: atLeast(0), doc: 'Default of index.interval.bytes.' },
+  { name: 'log.index.size.max.bytes', type: 'int', default: '10485760', validate: atLeast(4), doc: 'Default of segment.index.bytes.' },
+  { name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, validate: atLeast(1), doc: 'Default of flush.messages.' },
+  { name: 'log.flush.interval.ms', type: 'long', default: LONG_MAX, validate: atLeast(0), doc: 'Default of flush.ms.' },
+  { name: 'log.cleaner.delete.retention.ms', type: 'long', default: '86400000', validate: atLeast(0), doc: 'Default of delete.retention.ms.' },
+  { name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: '0.5', validate: between(0, 1), doc: 'Default of min.cleanable.dirty.ratio.' },
+  { name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: '0', validate: atLeast(0), doc: 'Default of min.compaction.lag.ms.' },
+  { name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, validate: atLeast(1), doc: 'Default of max.compaction.lag.ms.' },
+  { name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', validate: atLeast(0), doc: 'Default of file.delete.delay.ms.' },
+  { name: 'log.preallocate', type: 'boolean', default: 'false', doc: 'Default of preallocate.' },
+  { name: 'log.local.retention.ms', type: 'long', default: '-2', validate: atLeast(-2), doc: 'Default of local.retention.ms.' },
+  { name: 'log.local.retention.bytes', type: 'long', default: '-2', validate: atLeast(-2), doc: 'Default of local.retention.bytes.' },
+  { name: 'compression.gzip.level', type: 'int', default: '-1', doc: 'Default of compression.gzip.level.' },
+  { name: 'compression.lz4.level', type: 'int', default: '9', validate: between(1, 17), doc: 'Default of compression.lz4.level.' },
+  { name: 'compression.zstd.level', type: 'int', default: '3', validate: between(-131072, 22), doc: 'Default of compression.zstd.level.' },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', doc: 'Default of unclean.leader.election.enable.' },
+  { name: 'follower.replication.throttled.replicas', type: 'list', default: '', doc: 'Default of the topic config of that name.' },
+  { name: 'leader.replication.throttled.replicas', type: 'list', default: '', doc: 'Default of the topic config of that name.' },
+];
+
+const TOPIC_DEFS = new Map(TOPIC_CONFIGS.map(d => [d.name, d]));
+const BROKER_DEFS = new Map(BROKER_CONFIGS.map(d => [d.name, d]));
+
+export function topicConfigDef(name: string): ConfigDef | undefined {
+  return TOPIC_DEFS.get(name);
+}
+
+export function brokerConfigDef(name: string): ConfigDef | undefined {
+  return BROKER_DEFS.get(name);
+}
+
+/** Parses a config's string form to its typed value, or returns Kafka's complaint. */
+export function parseConfigValue(def: ConfigDef, raw: string | null): { value: ConfigValue } | { error: string } {
+  if (raw === null) return { value: null };
+  const text = raw.trim();
+  const bad = (what: string) => ({ error: `Invalid value ${raw} for configuration ${def.name}: ${what}` });
+  let value: ConfigValue;
+  switch (def.type) {
+    case 'boolean':
+      if (!/^(true|false)$/i.test(text)) return bad('Expected value to be either true or false');
+      value = text.toLowerCase() === 'true';
+      break;
+    case 'int':
+    case 'short':
+    case 'long': {
+      if (!/^[+-]?\d+$/.test(text)) return bad(`Not a number of type ${def.type.toUpperCase()}`);
+      const n = Number(text);
+      const limit = def.type === 'short' ? 32767 : def.type === 'int' ? 2147483647 : 9223372036854775807;
+      if (n > limit || n < -limit - 1) return bad(`Not a number of type ${def.type.toUpperCase()}`);
+      value = n;
+      break;
+    }
+    case 'double':
+      if (text === '' || Number.isNaN(Number(text))) return bad('Not a number of type DOUBLE');
+      value = Number(text);
+      break;
+    case 'list':
+      value = text === '' ? [] : text.split(',').map(s => s.trim());
+      break;
+    default:
+      value = raw;
+  }
+  const complaint = def.validate?.(value);
+  return complaint ? bad(complaint) : { value };
+}
+
+/** Broker config as given by file and overrides: raw strings by Kafka name, read through typed getters. */
+export class BrokerConfig {
+  private readonly values = new Map<string, ConfigValue>();
+
+  /** Parses every known key; returns unknown keys for a warning, throws on invalid values. */
+  constructor(raw: ReadonlyMap<string, string> | Record<string, string> = {}) {
+    const entries = raw instanceof Map ? [...raw.entries()] : Object.entries(raw);
+    this.unknown = [];
+    for (const [name, text] of entries) {
+      const def = BROKER_DEFS.get(name);
+      if (!def) {
+        this.unknown.push(name);
+        continue;
+      }
+      const parsed = parseConfigValue(def, text);
+      if ('error' in parsed) throw new Error(parsed.error);
+      this.values.set(name, parsed.value);
+      this.explicit.add(name);
+    }
+  }
+
+  readonly unknown: string[];
+  private readonly explicit = new Set<string>();
+
+  isSet(name: string): boolean {
+    return this.explicit.has(name);
+  }
+
+  get(name: string): ConfigValue {
+    if (this.values.has(name)) return this.values.get(name)!;
+    const def = BROKER_DEFS.get(name);
+    if (!def) throw new Error(`unknown broker config ${name}`);
+    const parsed = parseConfigValue(def, def.default);
+    if ('error' in parsed) throw new Error(parsed.error);
+    this.values.set(name, parsed.value);
+    return parsed.value;
+  }
+
+  /** The string form of a config's value, as DescribeConfigs reports it. */
+  raw(name: string): string | null {
+    const v = this.get(name);
+    if (v === null) return null;
+    return Array.isArray(v) ? v.join(',') : String(v === Number(LONG_MAX) ? LONG_MAX : v);
+  }
+
+  int(name: string): number {
+    return this.get(name) as number;
+  }
+
+  bool(name: string): boolean {
+    return this.get(name) as boolean;
+  }
+
+  str(name: string): string | null {
+    return this.get(name) as string | null;
+  }
+}
+
+/** Parses a server.properties text: key=value or key:value lines, # and ! comments, \ continuations. */
+export function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.replace(/\\\r?\n\s*/g, '').split(/\r?\n/);
+  for (const line of lines) {
+    const s = line.trim();
+    if (!s || s.startsWith('#') || s.startsWith('!')) continue;
+    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(s);
+    if (m) out.set(m[1]!, m[2]!);
+    else out.set(s, '');
+  }
+  return out;
+}

@@ -1,0 +1,189 @@
+// One client connection: length-prefixed framing, requests handled one at a time in arrival
+// order (as Kafka does, so two produces on a connection append in order), responses written in
+// that same order, and back-pressure when the client reads slower than it asks.
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Broker, Outcome } from '../broker/broker.js';
+import type { ConnectionInfo } from '../broker/handler.js';
+
+/** Stop reading while this many response bytes wait in the socket for a slow reader. */
+const WRITE_HIGH_WATER = 8 * 1024 * 1024;
+/** Stop reading while this many request bytes are framed but not yet handled. */
+const QUEUED_HIGH_WATER = 16 * 1024 * 1024;
+
+const unmapIPv4 = (addr: string | undefined): string => (addr ?? '').replace(/^::ffff:/, '');
+
+export class Connection implements ConnectionInfo {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+
+  /** Bytes of an incomplete frame, and the size of that frame once its prefix is known. */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  private frames: Buffer[] = [];
+  private queuedBytes = 0;
+  private busy = false;
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly broker: Broker,
+    private readonly log: Logger,
+    private readonly maxRequestSize: number,
+    private readonly onClosed: (c: Connection) => void,
+  ) {
+    this.localAddress = unmapIPv4(socket.localAddress);
+    this.localPort = socket.localPort ?? 0;
+    this.remoteAddress = unmapIPv4(socket.remoteAddress);
+    this.remotePort = socket.remotePort ?? 0;
+    socket.setNoDelay(true);
+    socket.on('data', chunk => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', err => this.log.debug({ err, conn: this.describe() }, 'connection error'));
+    socket.on('close', () => {
+      this.closed = true;
+      this.frames = [];
+      this.onClosed(this);
+    });
+  }
+
+  describe(): string {
+    return `${this.remoteAddress}:${this.remotePort}`;
+  }
+
+  /** Closes after the responses already written are flushed; requests not yet handled are dropped. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.log.debug({ conn: this.describe(), reason }, 'closing connection');
+    this.closed = true;
+    this.frames = [];
+    this.socket.destroySoon();
+  }
+
+  /** Closes the connection with a warning: the client broke the protocol. */
+  private reject(reason: string): void {
+    if (this.closed) return;
+    this.log.warn({ conn: this.describe(), reason }, 'closing connection after a protocol error');
+    this.close(reason);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let data = chunk;
+    if (this.partialBytes > 0) {
+      this.partial.push(chunk);
+      this.partialBytes += chunk.length;
+      if (this.partialBytes < this.partialFrameSize()) return;
+      data = Buffer.concat(this.partial, this.partialBytes);
+      this.partial = [];
+      this.partialBytes = 0;
+    }
+    let pos = 0;
+    while (data.length - pos >= 4) {
+      const size = data.readInt32BE(pos);
+      if (size < 0 || size > this.maxRequestSize) {
+        this.reject(`request frame of ${size} bytes is larger than socket.request.max.bytes (${this.maxRequestSize})`);
+        return;
+      }
+      if (data.length - pos - 4 < size) break;
+      this.frames.push(data.subarray(pos + 4, pos + 4 + size));
+      this.queuedBytes += size;
+      pos += 4 + size;
+    }
+    if (pos < data.length) {
+      const rest = data.subarray(pos);
+      if (rest.length >= 4) {
+        const size = rest.readInt32BE(0);
+        if (size < 0 || size > this.maxRequestSize) {
+          this.reject(`request frame of ${size} bytes is larger than socket.request.max.bytes (${this.maxRequestSize})`);
+          return;
+        }
+      }
+      this.partial = [rest];
+      this.partialBytes = rest.length;
+    }
+    this.pump();
+  }
+
+  /** Bytes the buffered incomplete frame needs in all (4 while its size prefix is incomplete). */
+  private partialFrameSize(): number {
+    if (this.partialBytes < 4) return 4;
+    const head = this.partial[0]!.length >= 4 ? this.partial[0]! : Buffer.concat(this.partial);
+    return 4 + head.readInt32BE(0);
+  }
+
+  /** Handles queued frames one after another until one must wait (async handler or a full socket). */
+  private pump(): void {
+    while (!this.busy && !this.closed && this.frames.length > 0) {
+      if (this.socket.writableLength > WRITE_HIGH_WATER) {
+        this.pause();
+        return;
+      }
+      const frame = this.frames.shift()!;
+      this.queuedBytes -= frame.length;
+      let outcome: Outcome | Promise<Outcome>;
+      try {
+        outcome = this.broker.dispatch(this, frame);
+      } catch (err) {
+        this.log.error({ err, conn: this.describe() }, 'request dispatch failed');
+        this.close('dispatch failed');
+        return;
+      }
+      if (outcome instanceof Promise) {
+        this.busy = true;
+        outcome.then(
+          o => {
+            this.busy = false;
+            this.finish(o);
+            this.pump();
+          },
+          err => {
+            this.busy = false;
+            this.log.error({ err, conn: this.describe() }, 'request dispatch failed');
+            this.close('dispatch failed');
+          },
+        );
+        return;
+      }
+      this.finish(outcome);
+    }
+    if (this.queuedBytes > QUEUED_HIGH_WATER) this.pause();
+    else this.maybeResume();
+  }
+
+  private finish(outcome: Outcome): void {
+    if (this.closed) return;
+    if (outcome.kind === 'close') {
+      this.reject(outcome.reason);
+      return;
+    }
+    if (outcome.kind === 'respond') {
+      const chunks = outcome.chunks;
+      if (chunks.length === 1) this.socket.write(chunks[0]!);
+      else {
+        this.socket.cork();
+        for (const c of chunks) this.socket.write(c);
+        this.socket.uncork();
+      }
+    }
+  }
+
+  private pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.closed && this.socket.writableLength <= WRITE_HIGH_WATER && this.queuedBytes <= QUEUED_HIGH_WATER) {
+      this.paused = false;
+      this.socket.resume();
+      if (!this.busy) this.pump();
+    }
+  }
+}

@@ -1,0 +1,360 @@
+// RecordBatch (message format v2): header fields read and patched in place, validation of a
+// produced batch without decoding its records, and a full encoder/decoder for control batches,
+// tests and the few broker paths that need individual records.
+import { crc32c } from '@node-rs/crc32';
+import { gunzipSync } from 'node:zlib';
+import { ErrorCode } from './errors.js';
+import { Reader, Writer } from './wire.js';
+
+// Byte offsets of the batch header fields.
+export const BASE_OFFSET = 0;
+export const BATCH_LENGTH = 8;
+export const PARTITION_LEADER_EPOCH = 12;
+export const MAGIC = 16;
+export const CRC = 17;
+export const ATTRIBUTES = 21;
+export const LAST_OFFSET_DELTA = 23;
+export const BASE_TIMESTAMP = 27;
+export const MAX_TIMESTAMP = 35;
+export const PRODUCER_ID = 43;
+export const PRODUCER_EPOCH = 51;
+export const BASE_SEQUENCE = 53;
+export const RECORDS_COUNT = 57;
+export const HEADER_SIZE = 61;
+/** Bytes before the batch length field counts from (baseOffset + batchLength). */
+export const LOG_OVERHEAD = 12;
+
+export const COMPRESSION_MASK = 0x07;
+export const TIMESTAMP_TYPE_BIT = 0x08;
+export const TRANSACTIONAL_BIT = 0x10;
+export const CONTROL_BIT = 0x20;
+
+export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
+
+const TWO_32 = 4294967296;
+
+export function readInt64(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
+}
+
+export function writeInt64(buf: Buffer, at: number, v: number): void {
+  const hi = Math.floor(v / TWO_32);
+  buf.writeInt32BE(hi, at);
+  buf.writeUInt32BE(v - hi * TWO_32, at + 4);
+}
+
+/** What the broker needs to know about one produced batch, read from its header alone. */
+export interface BatchHeader {
+  /** Byte size of the whole batch, LOG_OVERHEAD included. */
+  size: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+/** A produced batch's failure: the Kafka error code and the message the broker logs/returns. */
+export interface BatchProblem {
+  code: number;
+  message: string;
+}
+
+/**
+ * Validates the record data of one partition of a Produce request (v3+) the way Kafka's
+ * ProduceRequest.validateRecords and LogValidator do at the batch level: exactly one batch,
+ * magic 2, a CRC32C that matches, a sane offset range and record count. Records are not decoded.
+ */
+export function validateProducedBatch(records: Buffer | null, maxMessageBytes: number): BatchHeader | BatchProblem {
+  if (records === null || records.length < LOG_OVERHEAD) {
+    return { code: ErrorCode.INVALID_RECORD, message: 'Produce requests with version 3 are only allowed to contain exactly one record batch' };
+  }
+  const batchLength = records.readInt32BE(BATCH_LENGTH);
+  const size = LOG_OVERHEAD + batchLength;
+  if (records.length >= MAGIC + 1 && records[MAGIC] !== 2) {
+    return { code: ErrorCode.INVALID_RECORD, message: 'Produce requests with version >= 3 are only allowed to contain record batches with magic version 2' };
+  }
+  if (batchLength < HEADER_SIZE - LOG_OVERHEAD || size > records.length) {
+    return { code: ErrorCode.CORRUPT_MESSAGE, message: `Record batch size ${size} does not fit the ${records.length} bytes sent` };
+  }
+  if (size !== records.length) {
+    return { code: ErrorCode.INVALID_RECORD, message: 'Produce requests with version 3 are only allowed to contain exactly one record batch' };
+  }
+  if (size > maxMessageBytes) {
+    return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `The record batch size ${size} exceeds max.message.bytes ${maxMessageBytes}` };
+  }
+  const crc = records.readUInt32BE(CRC);
+  if (crc32c(records.subarray(ATTRIBUTES, size)) !== crc) {
+    return { code: ErrorCode.CORRUPT_MESSAGE, message: 'Record batch is corrupt (CRC mismatch)' };
+  }
+  const attributes = records.readInt16BE(ATTRIBUTES);
+  const lastOffsetDelta = records.readInt32BE(LAST_OFFSET_DELTA);
+  const recordCount = records.readInt32BE(RECORDS_COUNT);
+  if (lastOffsetDelta < 0) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Batch has an invalid offset range: last offset delta ${lastOffsetDelta}` };
+  }
+  if (recordCount <= 0) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Invalid reported count for record batch: ${recordCount}` };
+  }
+  if (recordCount !== lastOffsetDelta + 1) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Inconsistent batch offset range (${lastOffsetDelta + 1}) and record count (${recordCount})` };
+  }
+  if ((attributes & COMPRESSION_MASK) > Compression.zstd) {
+    return { code: ErrorCode.INVALID_RECORD, message: `Unknown compression codec ${attributes & COMPRESSION_MASK}` };
+  }
+  if (attributes & CONTROL_BIT) {
+    return { code: ErrorCode.INVALID_RECORD, message: 'Clients are not allowed to write control records' };
+  }
+  return {
+    size,
+    attributes,
+    lastOffsetDelta,
+    baseTimestamp: readInt64(records, BASE_TIMESTAMP),
+    maxTimestamp: readInt64(records, MAX_TIMESTAMP),
+    producerId: readInt64(records, PRODUCER_ID),
+    producerEpoch: records.readInt16BE(PRODUCER_EPOCH),
+    baseSequence: records.readInt32BE(BASE_SEQUENCE),
+    recordCount,
+  };
+}
+
+export function isBatchProblem(x: BatchHeader | BatchProblem): x is BatchProblem {
+  return (x as BatchProblem).code !== undefined;
+}
+
+/** Sets the broker-assigned fields of a stored batch; only the log-append-time path touches CRC-covered bytes. */
+export function assignBatch(batch: Buffer, baseOffset: number, leaderEpoch: number, logAppendTime: number | null): void {
+  writeInt64(batch, BASE_OFFSET, baseOffset);
+  batch.writeInt32BE(leaderEpoch, PARTITION_LEADER_EPOCH);
+  if (logAppendTime !== null) {
+    batch.writeInt16BE(batch.readInt16BE(ATTRIBUTES) | TIMESTAMP_TYPE_BIT, ATTRIBUTES);
+    writeInt64(batch, MAX_TIMESTAMP, logAppendTime);
+    batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES)), CRC);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full batches: building and reading individual records.
+
+export interface RecordHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+export interface Record {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+export interface BatchOptions {
+  baseOffset?: number;
+  partitionLeaderEpoch?: number;
+  /** Attribute bits other than compression (transactional, control, timestamp type). */
+  attributes?: number;
+  baseTimestamp?: number;
+  maxTimestamp?: number;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
+export interface RecordInput {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: { key: string; value: Buffer | string | null }[];
+  timestamp?: number;
+  /** Offset delta from the batch's base offset; defaults to the record's index. */
+  offsetDelta?: number;
+}
+
+const toBuf = (x: Buffer | string | null | undefined): Buffer | null =>
+  x === null || x === undefined ? null : typeof x === 'string' ? Buffer.from(x) : x;
+
+/** Encodes an uncompressed RecordBatch (magic 2) with a correct CRC32C. */
+export function encodeRecordBatch(records: RecordInput[], opts: BatchOptions = {}): Buffer {
+  const now = Date.now();
+  const baseTimestamp = opts.baseTimestamp ?? (records[0]?.timestamp ?? now);
+  const body = new Writer(256);
+  let maxTimestamp = -1;
+  let lastOffsetDelta = 0;
+  records.forEach((rec, i) => {
+    const ts = rec.timestamp ?? baseTimestamp;
+    if (ts > maxTimestamp) maxTimestamp = ts;
+    const delta = rec.offsetDelta ?? i;
+    if (delta > lastOffsetDelta) lastOffsetDelta = delta;
+    const r = new Writer(64);
+    r.int8(0); // record attributes, unused
+    r.varlong(ts - baseTimestamp);
+    r.varint(delta);
+    const key = toBuf(rec.key);
+    if (key === null) r.varint(-1);
+    else {
+      r.varint(key.length);
+      r.raw(key);
+    }
+    const value = toBuf(rec.value);
+    if (value === null) r.varint(-1);
+    else {
+      r.varint(value.length);
+      r.raw(value);
+    }
+    const headers = rec.headers ?? [];
+    r.varint(headers.length);
+    for (const h of headers) {
+      const hk = Buffer.from(h.key);
+      r.varint(hk.length);
+      r.raw(hk);
+      const hv = toBuf(h.value);
+      if (hv === null) r.varint(-1);
+      else {
+        r.varint(hv.length);
+        r.raw(hv);
+      }
+    }
+    const rb = r.toBuffer();
+    body.varint(rb.length);
+    body.raw(rb);
+  });
+  const recordsBytes = body.toBuffer();
+  const batch = Buffer.alloc(HEADER_SIZE + recordsBytes.length);
+  writeInt64(batch, BASE_OFFSET, opts.baseOffset ?? 0);
+  batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH);
+  batch.writeInt32BE(opts.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH);
+  batch.writeInt8(2, MAGIC);
+  batch.writeInt16BE(opts.attributes ?? 0, ATTRIBUTES);
+  batch.writeInt32BE(records.length === 0 ? 0 : lastOffsetDelta, LAST_OFFSET_DELTA);
+  writeInt64(batch, BASE_TIMESTAMP, baseTimestamp);
+  writeInt64(batch, MAX_TIMESTAMP, opts.maxTimestamp ?? (maxTimestamp < 0 ? baseTimestamp : maxTimestamp));
+  writeInt64(batch, PRODUCER_ID, opts.producerId ?? -1);
+  batch.writeInt16BE(opts.producerEpoch ?? -1, PRODUCER_EPOCH);
+  batch.writeInt32BE(opts.baseSequence ?? -1, BASE_SEQUENCE);
+  batch.writeInt32BE(records.length, RECORDS_COUNT);
+  recordsBytes.copy(batch, HEADER_SIZE);
+  batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES)), CRC);
+  return batch;
+}
+
+export interface DecodedBatch {
+  baseOffset: number;
+  partitionLeaderEpoch: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  records: Record[];
+}
+
+/** Decompresses a batch's records section; null for a codec this process cannot read. */
+function recordsSection(batch: Buffer, codec: number): Buffer | null {
+  const section = batch.subarray(HEADER_SIZE);
+  if (codec === Compression.none) return section;
+  if (codec === Compression.gzip) return gunzipSync(section);
+  return null;
+}
+
+/** Decodes every batch in `data` (stored or fetched bytes). Throws on malformed data or a codec it cannot read. */
+export function decodeBatches(data: Buffer): DecodedBatch[] {
+  const out: DecodedBatch[] = [];
+  let pos = 0;
+  while (pos + LOG_OVERHEAD <= data.length) {
+    const size = LOG_OVERHEAD + data.readInt32BE(pos + BATCH_LENGTH);
+    if (pos + size > data.length) break; // a partial batch at the end of a fetch response
+    const batch = data.subarray(pos, pos + size);
+    out.push(decodeBatch(batch));
+    pos += size;
+  }
+  return out;
+}
+
+export function decodeBatch(batch: Buffer): DecodedBatch {
+  const attributes = batch.readInt16BE(ATTRIBUTES);
+  const baseOffset = readInt64(batch, BASE_OFFSET);
+  const baseTimestamp = readInt64(batch, BASE_TIMESTAMP);
+  const maxTimestamp = readInt64(batch, MAX_TIMESTAMP);
+  const logAppendTime = (attributes & TIMESTAMP_TYPE_BIT) !== 0;
+  const count = batch.readInt32BE(RECORDS_COUNT);
+  const section = recordsSection(batch, attributes & COMPRESSION_MASK);
+  if (section === null) throw new Error(`cannot decompress codec ${attributes & COMPRESSION_MASK}`);
+  const r = new Reader(section);
+  const records: Record[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = r.varint();
+    const end = r.pos + len;
+    r.int8();
+    const tsDelta = r.varlong();
+    const offsetDelta = r.varint();
+    const keyLen = r.varint();
+    const key = keyLen < 0 ? null : Buffer.from(r.buf.subarray(r.pos, (r.pos += keyLen)));
+    const valueLen = r.varint();
+    const value = valueLen < 0 ? null : Buffer.from(r.buf.subarray(r.pos, (r.pos += valueLen)));
+    const headerCount = r.varint();
+    const headers: RecordHeader[] = [];
+    for (let h = 0; h < headerCount; h++) {
+      const hkLen = r.varint();
+      const hk = r.buf.toString('utf8', r.pos, (r.pos += hkLen));
+      const hvLen = r.varint();
+      const hv = hvLen < 0 ? null : Buffer.from(r.buf.subarray(r.pos, (r.pos += hvLen)));
+      headers.push({ key: hk, value: hv });
+    }
+    if (r.pos > section.length) throw new Error('record runs past its batch');
+    r.pos = end;
+    records.push({
+      offset: baseOffset + offsetDelta,
+      timestamp: logAppendTime ? maxTimestamp : baseTimestamp + tsDelta,
+      key,
+      value,
+      headers,
+    });
+  }
+  return {
+    baseOffset,
+    partitionLeaderEpoch: batch.readInt32BE(PARTITION_LEADER_EPOCH),
+    attributes,
+    lastOffsetDelta: batch.readInt32BE(LAST_OFFSET_DELTA),
+    baseTimestamp,
+    maxTimestamp,
+    producerId: readInt64(batch, PRODUCER_ID),
+    producerEpoch: batch.readInt16BE(PRODUCER_EPOCH),
+    baseSequence: batch.readInt32BE(BASE_SEQUENCE),
+    records,
+  };
+}
+
+/**
+ * Offsets and timestamps of the records of one stored batch, for lookups by time. Returns null
+ * when the batch's codec cannot be read here; callers then answer at batch granularity.
+ */
+export function recordTimestamps(batch: Buffer): { offset: number; timestamp: number }[] | null {
+  const attributes = batch.readInt16BE(ATTRIBUTES);
+  const baseOffset = readInt64(batch, BASE_OFFSET);
+  const baseTimestamp = readInt64(batch, BASE_TIMESTAMP);
+  const maxTimestamp = readInt64(batch, MAX_TIMESTAMP);
+  const count = batch.readInt32BE(RECORDS_COUNT);
+  if (attributes & TIMESTAMP_TYPE_BIT) {
+    // log append time: every record carries the batch's max timestamp
+    return [{ offset: baseOffset, timestamp: maxTimestamp }];
+  }
+  const section = recordsSection(batch, attributes & COMPRESSION_MASK);
+  if (section === null) return null;
+  const r = new Reader(section);
+  const out: { offset: number; timestamp: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = r.varint();
+    const end = r.pos + len;
+    r.int8();
+    const tsDelta = r.varlong();
+    const offsetDelta = r.varint();
+    out.push({ offset: baseOffset + offsetDelta, timestamp: baseTimestamp + tsDelta });
+    r.pos = end;
+  }
+  return out;
+}

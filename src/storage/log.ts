@@ -1,0 +1,79 @@
+// The partition log as the broker sees it. Handlers and the cluster talk to this interface
+// only; the in-memory log (memory-log.ts) and the disk log implement it. The log stores record
+// batches exactly as produced (with the broker-assigned base offset) and never decodes records
+// on the append or read paths.
+import type { BatchHeader } from '../protocol/records.js';
+
+export interface AppendResult {
+  /** Offset given to the first record of the batch. */
+  baseOffset: number;
+  lastOffset: number;
+  /** The time written into the batch for LogAppendTime topics, else -1. */
+  logAppendTime: number;
+  logStartOffset: number;
+}
+
+export interface ReadResult {
+  /** Stored batches, whole, starting with the one that holds the fetch offset. */
+  records: Buffer[];
+  bytes: number;
+}
+
+export interface TimestampOffset {
+  offset: number;
+  timestamp: number;
+  leaderEpoch: number;
+}
+
+export interface AppendOptions {
+  /** Leader epoch written into the batch header. */
+  leaderEpoch: number;
+  /** Set for LogAppendTime topics: the broker's clock replaces the batch's max timestamp. */
+  logAppendTime: number | null;
+}
+
+export interface PartitionLog {
+  /** First offset still readable. */
+  readonly logStartOffset: number;
+  /** Offset the next appended record gets. */
+  readonly logEndOffset: number;
+  /** Offsets below this are visible to consumers (one replica: every appended offset). */
+  readonly highWatermark: number;
+  /** Bytes of batches held. */
+  readonly sizeInBytes: number;
+
+  /**
+   * Appends one validated batch. `batch` may be a view of a request buffer: the log copies
+   * what it keeps and assigns the base offset in its own copy.
+   */
+  append(batch: Buffer, header: BatchHeader, opts: AppendOptions): Promise<AppendResult>;
+
+  /**
+   * Reads whole batches from the one holding `offset`, stopping before `maxBytes` would be
+   * exceeded; with `minOneBatch` the first batch is returned even when it alone is larger (KIP-74).
+   * Only offsets below `upTo` (the high watermark or last stable offset) are returned.
+   */
+  read(offset: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<ReadResult>;
+
+  /** Bytes stored from the batch holding `offset` up to `upTo`, for fetch long-poll accounting. */
+  bytesFrom(offset: number, upTo: number): number;
+
+  /** The first record with timestamp >= `timestamp`, or null when there is none. */
+  offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null>;
+
+  /** The record with the largest timestamp (the first such record), or null for an empty log. */
+  maxTimestampOffset(): Promise<TimestampOffset | null>;
+
+  /** Leader epoch of the batch holding `offset`, or -1 when no batch holds it. */
+  epochAt(offset: number): number;
+
+  close(): Promise<void>;
+}
+
+/** Creates the log of one partition; the memory and disk engines each provide one. */
+export interface LogFactory {
+  create(topic: string, partition: number): PartitionLog;
+  /** Drops a deleted topic's partition data. */
+  remove(topic: string, partition: number): Promise<void>;
+  close(): Promise<void>;
+}
