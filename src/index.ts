@@ -92,3 +92,6 @@ export { Broker } from './broker/broker.js';
 export { ManualClock, systemClock, type Clock } from './broker/clock.js';
 export { ErrorCode, errorName } from './protocol/errors.js';
 export { encodeRecordBatch, decodeBatches, type RecordInput } from './protocol/records.js';
+// The protocol codecs, for tools and tests that speak Kafka's protocol directly.
+export { API_SPECS } from './protocol/messages/index.js';
+export { Reader, Writer } from './protocol/wire.js';

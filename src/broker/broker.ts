@@ -55,6 +55,7 @@ export class Broker {
 
   /** Releases the logs; the listener is closed first by whoever started the broker. */
   async close(): Promise<void> {
+    this.replicas.close();
     await this.cluster.close();
   }
 

@@ -2,7 +2,7 @@
 // checks and error codes. Protocol-free: handlers translate to and from the wire types.
 import type { Partition } from '../cluster/cluster.js';
 import { ErrorCode, errorMessage } from '../protocol/errors.js';
-import { COMPRESSION_MASK, Compression, isBatchProblem, validateProducedBatch } from '../protocol/records.js';
+import { COMPRESSION_MASK, Compression, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
 import type { Clock } from './clock.js';
 
 export const IsolationLevel = { READ_UNCOMMITTED: 0, READ_COMMITTED: 1 } as const;
@@ -14,9 +14,16 @@ export const MAX_TIMESTAMP = -3;
 export const EARLIEST_LOCAL_TIMESTAMP = -4;
 export const LATEST_TIERED_TIMESTAMP = -5;
 
+/** One refused record of a produced batch: its index in the batch and why (Produce v8+ recordErrors). */
+export interface RecordError {
+  batchIndex: number;
+  batchIndexErrorMessage: string | null;
+}
+
 export interface AppendOutcome {
   errorCode: number;
   errorMessage: string | null;
+  recordErrors: RecordError[];
   baseOffset: number;
   logAppendTime: number;
   logStartOffset: number;
@@ -44,22 +51,33 @@ export interface ReadRequest {
   isolationLevel: number;
 }
 
-const failedAppend = (errorCode: number, message?: string): AppendOutcome => ({
+const failedAppend = (errorCode: number, message?: string, recordErrors: RecordError[] = []): AppendOutcome => ({
   errorCode,
   errorMessage: message ?? errorMessage(errorCode),
+  recordErrors,
   baseOffset: -1,
   logAppendTime: -1,
   logStartOffset: -1,
 });
 
 export class ReplicaManager {
+  /** The finish functions of the fetches waiting for data, so close() can end them. */
+  private readonly waiting = new Set<() => void>();
+
   constructor(
     private readonly nodeId: number,
     private readonly clock: Clock,
   ) {}
 
+  /** Ends every waiting fetch now: a long poll must not keep a closed broker's timers (and process) alive. */
+  close(): void {
+    for (const finish of [...this.waiting]) finish();
+  }
+
   /** The leader-epoch and leadership checks every partition request starts with; NONE when they pass. */
   checkLeader(p: Partition, currentLeaderEpoch: number): number {
+    // a topic deleted while a request waited on it (a long poll) is gone for that request too
+    if (p.topic.deleted) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     if (currentLeaderEpoch >= 0) {
       if (currentLeaderEpoch < p.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
       if (currentLeaderEpoch > p.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
@@ -90,17 +108,45 @@ export class ReplicaManager {
     }
     const now = this.clock.now();
     if (!settings.logAppendTime) {
-      if (now - header.baseTimestamp > settings.timestampBeforeMaxMs || header.maxTimestamp - now > settings.timestampAfterMaxMs) {
-        const ts = now - header.baseTimestamp > settings.timestampBeforeMaxMs ? header.baseTimestamp : header.maxTimestamp;
-        return failedAppend(
-          ErrorCode.INVALID_TIMESTAMP,
-          `Timestamp ${ts} of message is out of range. The timestamp should be within [${now - settings.timestampBeforeMaxMs}, ${now + settings.timestampAfterMaxMs}]`,
-        );
-      }
+      const invalid = this.invalidTimestamps(records!, header, now, settings.timestampBeforeMaxMs, settings.timestampAfterMaxMs);
+      if (invalid.length > 0) return failedAppend(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', invalid);
     }
     const result = await p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null });
     p.notifyChange();
-    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: result.baseOffset, logAppendTime: result.logAppendTime, logStartOffset: result.logStartOffset };
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      recordErrors: [],
+      baseOffset: result.baseOffset,
+      logAppendTime: result.logAppendTime,
+      logStartOffset: result.logStartOffset,
+    };
+  }
+
+  /**
+   * The records of a CreateTime batch whose timestamps fall outside [now - before, now + after],
+   * as Kafka's LogValidator names them. The header's max timestamp bounds every record from
+   * above, so records are read only when it is out of range or a lower bound is configured.
+   */
+  private invalidTimestamps(batch: Buffer, header: BatchHeader, now: number, beforeMaxMs: number, afterMaxMs: number): RecordError[] {
+    const low = now - beforeMaxMs;
+    const high = now + afterMaxMs;
+    const lowerBound = beforeMaxMs < Number.MAX_VALUE;
+    if (header.maxTimestamp <= high && !lowerBound) return [];
+    const outOfRange = (ts: number) => ts !== -1 && (ts < low || ts > high);
+    const message = (ts: number, offset: number) => `Timestamp ${ts} of message with offset ${offset} is out of range. The timestamp should be within [${low}, ${high}]`;
+    const records = recordTimestamps(batch);
+    if (records === null) {
+      // a codec this process cannot read: judge the batch by its header
+      if (!outOfRange(header.maxTimestamp) && !outOfRange(header.baseTimestamp)) return [];
+      const ts = outOfRange(header.maxTimestamp) ? header.maxTimestamp : header.baseTimestamp;
+      return [{ batchIndex: 0, batchIndexErrorMessage: message(ts, 0) }];
+    }
+    const out: RecordError[] = [];
+    records.forEach((r, i) => {
+      if (outOfRange(r.timestamp)) out.push({ batchIndex: i, batchIndexErrorMessage: message(r.timestamp, r.offset) });
+    });
+    return out;
   }
 
   /** Offsets a consumer may read up to: the high watermark, or the last stable offset for read_committed. */
@@ -115,7 +161,10 @@ export class ReplicaManager {
     const leader = this.checkLeader(p, currentLeaderEpoch);
     const base = { highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset, records: [], bytes: 0 };
     if (leader !== ErrorCode.NONE) return { errorCode: leader, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
-    if (fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base };
+    // as for every failed read, Kafka answers OFFSET_OUT_OF_RANGE with unknown offsets (createLogReadResult)
+    if (fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
+    }
     const read = await log.read(fetchOffset, maxBytes, minOneBatch, this.lastFetchableOffset(p, isolationLevel));
     return { errorCode: ErrorCode.NONE, ...base, records: read.records, bytes: read.bytes };
   }
@@ -131,6 +180,7 @@ export class ReplicaManager {
       const finish = () => {
         if (done) return;
         done = true;
+        this.waiting.delete(finish);
         timer.cancel();
         for (const cancel of cancels.values()) cancel();
         resolve();
@@ -155,6 +205,7 @@ export class ReplicaManager {
         );
       };
       const timer = this.clock.setTimeout(finish, maxWaitMs);
+      this.waiting.add(finish);
       for (const r of reads) if (!cancels.has(r.partition)) watch(r.partition);
     });
   }

@@ -69,13 +69,21 @@ export interface NewTopic {
   numPartitions: number;
   /** -1: the broker's default.replication.factor. */
   replicationFactor: number;
-  /** Partition index → replica node ids; when given, numPartitions/replicationFactor must be -1. */
-  assignments: Map<number, number[]> | null;
+  /** Replica node ids by partition index, as requested; when given, numPartitions/replicationFactor must be -1. */
+  assignments: { partitionIndex: number; brokerIds: number[] }[] | null;
   configs: Map<string, string | null>;
 }
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME_LENGTH = 249;
+
+/**
+ * Kafka's controller writes at most this many metadata records for one request
+ * (QuorumController.MAX_RECORDS_PER_USER_OP): a topic costs one, plus one per config and one per
+ * partition. Past it Kafka refuses the request; without the limit a single CreateTopics asking
+ * for a billion partitions would exhaust this process's memory.
+ */
+export const MAX_RECORDS_PER_USER_OP = 10_000;
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 
 /** Kafka's Topic.validate: returns the complaint for an illegal name, or null. */
@@ -173,10 +181,13 @@ export class Cluster {
   /** Validates topic configs as CreateTopics does; throws KafkaError(INVALID_CONFIG). */
   validateTopicConfigs(configs: Map<string, string | null>): Map<string, string> {
     const out = new Map<string, string>();
+    // Kafka refuses null values first, naming all of them (ReplicationControlManager.computeConfigChanges)
+    const nulls = [...configs].filter(([, value]) => value === null).map(([name]) => name);
+    if (nulls.length > 0) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nulls.join(',')}`);
     for (const [name, value] of configs) {
       const def = topicConfigDef(name);
       if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${name}`);
-      if (value === null) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${name}`);
+      if (value === null) continue;
       const parsed = parseConfigValue(def, value);
       if ('error' in parsed) throw new KafkaError(ErrorCode.INVALID_CONFIG, parsed.error);
       out.set(name, value);
@@ -211,7 +222,9 @@ export class Cluster {
 
   /**
    * Checks a CreateTopics entry the way Kafka's controller does and returns the replica
-   * placement; throws KafkaError with Kafka's code and message.
+   * placement; throws KafkaError with Kafka's code and message. The order of the checks is
+   * ReplicationControlManager.createTopics': the name, existence, the configs, then the
+   * assignments or the replication factor and partition count.
    */
   planTopic(spec: NewTopic): { replicas: number[][]; configs: Map<string, string> } {
     const problem = topicNameProblem(spec.name);
@@ -222,32 +235,56 @@ export class Cluster {
     if (other !== undefined) {
       throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${other}`);
     }
+    const configs = this.validateTopicConfigs(spec.configs);
     let replicas: number[][];
-    if (spec.assignments !== null && spec.assignments.size > 0) {
-      if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
-        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+    if (spec.assignments !== null && spec.assignments.length > 0) {
+      if (spec.replicationFactor !== -1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'A manual partition assignment was specified, but replication factor was not set to -1.');
+      }
+      if (spec.numPartitions !== -1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'A manual partition assignment was specified, but numPartitions was not set to -1.');
+      }
+      const byPartition = new Map<number, number[]>();
+      for (const a of spec.assignments) {
+        if (byPartition.has(a.partitionIndex)) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Found multiple manual partition assignments for partition ${a.partitionIndex}`);
+        }
+        this.checkAssignment(a.brokerIds, `Partition ${a.partitionIndex}`);
+        const rf = byPartition.values().next().value?.length;
+        if (rf !== undefined && a.brokerIds.length !== rf) {
+          throw new KafkaError(
+            ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `The manual partition assignment includes a partition with ${a.brokerIds.length} replica(s), but this is not consistent with previous partitions, which have ${rf} replica(s).`,
+          );
+        }
+        byPartition.set(a.partitionIndex, a.brokerIds);
       }
       replicas = [];
-      for (let p = 0; p < spec.assignments.size; p++) {
-        const r = spec.assignments.get(p);
-        if (r === undefined) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
-        this.checkAssignment(r, `Partition ${p}`);
+      for (let p = 0; p < byPartition.size; p++) {
+        const r = byPartition.get(p);
+        if (r === undefined) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions should be a consecutive 0-based integer sequence');
         replicas.push(r);
       }
     } else {
+      if (spec.replicationFactor < -1 || spec.replicationFactor === 0) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
+      }
+      if (spec.numPartitions < -1 || spec.numPartitions === 0) {
+        throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+      }
       const numPartitions = spec.numPartitions === -1 ? this.config.int('num.partitions') : spec.numPartitions;
       const rf = spec.replicationFactor === -1 ? this.config.int('default.replication.factor') : spec.replicationFactor;
-      if (numPartitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
-      if (rf <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
       if (rf > this.nodes.length) {
         throw new KafkaError(
           ErrorCode.INVALID_REPLICATION_FACTOR,
           `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.nodes.length} broker(s) are registered.`,
         );
       }
+      if (1 + configs.size + numPartitions > MAX_RECORDS_PER_USER_OP) {
+        throw new KafkaError(ErrorCode.POLICY_VIOLATION, 'Unable to perform excessively large batch operation.');
+      }
       replicas = this.placeReplicas(0, numPartitions, rf);
     }
-    const configs = this.validateTopicConfigs(spec.configs);
     return { replicas, configs };
   }
 
@@ -272,11 +309,12 @@ export class Cluster {
   /** Checks a CreatePartitions entry and returns the new partitions' replicas; throws KafkaError. */
   planPartitions(topic: Topic, count: number, assignments: number[][] | null): number[][] {
     const current = topic.partitions.length;
-    if (count < current) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${count}.`);
-    }
+    // Kafka's messages (ReplicationControlManager.createPartitions)
     if (count === current) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partition(s).`);
+    }
+    if (count < current) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `The topic ${topic.name} currently has ${current} partition(s); ${count} would not be an increase.`);
     }
     const added = count - current;
     if (assignments !== null) {
@@ -295,6 +333,9 @@ export class Cluster {
       });
       return assignments;
     }
+    // Kafka's createPartitions catches the controller's too-many-records exception per topic,
+    // which turns it into UNKNOWN_SERVER_ERROR
+    if (added > MAX_RECORDS_PER_USER_OP) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR);
     return this.placeReplicas(current, added, topic.partitions[0]?.replicas.length ?? 1);
   }
 

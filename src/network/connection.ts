@@ -27,6 +27,11 @@ export class Connection implements ConnectionInfo {
   private busy = false;
   private closed = false;
   private paused = false;
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   constructor(
     readonly id: number,
@@ -71,49 +76,56 @@ export class Connection implements ConnectionInfo {
     this.close(reason);
   }
 
+  /** Frames requests out of socket reads: views of the read buffer, copying only frames that straddle reads. */
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    let data = chunk;
-    if (this.partialBytes > 0) {
-      this.partial.push(chunk);
-      this.partialBytes += chunk.length;
-      if (this.partialBytes < this.partialFrameSize()) return;
-      data = Buffer.concat(this.partial, this.partialBytes);
-      this.partial = [];
-      this.partialBytes = 0;
-    }
     let pos = 0;
-    while (data.length - pos >= 4) {
-      const size = data.readInt32BE(pos);
-      if (size < 0 || size > this.maxRequestSize) {
-        this.reject(`request frame of ${size} bytes is larger than socket.request.max.bytes (${this.maxRequestSize})`);
-        return;
-      }
-      if (data.length - pos - 4 < size) break;
-      this.frames.push(data.subarray(pos + 4, pos + 4 + size));
-      this.queuedBytes += size;
-      pos += 4 + size;
-    }
-    if (pos < data.length) {
-      const rest = data.subarray(pos);
-      if (rest.length >= 4) {
-        const size = rest.readInt32BE(0);
-        if (size < 0 || size > this.maxRequestSize) {
-          this.reject(`request frame of ${size} bytes is larger than socket.request.max.bytes (${this.maxRequestSize})`);
-          return;
+    while (pos < chunk.length) {
+      if (this.partialBytes === 0) {
+        while (chunk.length - pos >= 4) {
+          const size = chunk.readInt32BE(pos);
+          if (!this.acceptSize(size)) return;
+          if (chunk.length - pos - 4 < size) break;
+          this.frames.push(chunk.subarray(pos + 4, pos + 4 + size));
+          this.queuedBytes += size;
+          pos += 4 + size;
         }
+        if (pos < chunk.length) {
+          this.partial = [chunk.subarray(pos)];
+          this.partialBytes = chunk.length - pos;
+        }
+        break;
       }
-      this.partial = [rest];
-      this.partialBytes = rest.length;
+      if (this.partialBytes < 4) {
+        // the size prefix itself straddles reads: join it first
+        const take = Math.min(4 - this.partialBytes, chunk.length - pos);
+        this.partial.push(chunk.subarray(pos, pos + take));
+        this.partialBytes += take;
+        pos += take;
+        if (this.partialBytes < 4) break;
+        this.partial = [Buffer.concat(this.partial, 4)];
+      }
+      const size = this.partial[0]!.readInt32BE(0);
+      if (!this.acceptSize(size)) return;
+      const take = Math.min(4 + size - this.partialBytes, chunk.length - pos);
+      this.partial.push(chunk.subarray(pos, pos + take));
+      this.partialBytes += take;
+      pos += take;
+      if (this.partialBytes === 4 + size) {
+        this.frames.push(Buffer.concat(this.partial, this.partialBytes).subarray(4));
+        this.queuedBytes += size;
+        this.partial = [];
+        this.partialBytes = 0;
+      }
     }
     this.pump();
   }
 
-  /** Bytes the buffered incomplete frame needs in all (4 while its size prefix is incomplete). */
-  private partialFrameSize(): number {
-    if (this.partialBytes < 4) return 4;
-    const head = this.partial[0]!.length >= 4 ? this.partial[0]! : Buffer.concat(this.partial);
-    return 4 + head.readInt32BE(0);
+  /** Frames larger than socket.request.max.bytes (or negative) close the connection. */
+  private acceptSize(size: number): boolean {
+    if (size >= 0 && size <= this.maxRequestSize) return true;
+    this.reject(`request frame of ${size} bytes is outside 0..socket.request.max.bytes (${this.maxRequestSize})`);
+    return false;
   }
 
   /** Handles queued frames one after another until one must wait (async handler or a full socket). */
@@ -162,13 +174,13 @@ export class Connection implements ConnectionInfo {
       return;
     }
     if (outcome.kind === 'respond') {
-      const chunks = outcome.chunks;
-      if (chunks.length === 1) this.socket.write(chunks[0]!);
-      else {
+      // responses finished in one turn of the event loop leave in one vectored write
+      if (!this.corked) {
+        this.corked = true;
         this.socket.cork();
-        for (const c of chunks) this.socket.write(c);
-        this.socket.uncork();
+        setImmediate(this.uncork);
       }
+      for (const c of outcome.chunks) this.socket.write(c);
     }
   }
 

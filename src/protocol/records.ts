@@ -66,7 +66,8 @@ export interface BatchProblem {
 /**
  * Validates the record data of one partition of a Produce request (v3+) the way Kafka's
  * ProduceRequest.validateRecords and LogValidator do at the batch level: exactly one batch,
- * magic 2, a CRC32C that matches, a sane offset range and record count. Records are not decoded.
+ * magic 2, base offset 0, a CRC32C that matches, a sane offset range and record count. Records
+ * are not decoded.
  */
 export function validateProducedBatch(records: Buffer | null, maxMessageBytes: number): BatchHeader | BatchProblem {
   if (records === null || records.length < LOG_OVERHEAD) {
@@ -82,6 +83,11 @@ export function validateProducedBatch(records: Buffer | null, maxMessageBytes: n
   }
   if (size !== records.length) {
     return { code: ErrorCode.INVALID_RECORD, message: 'Produce requests with version 3 are only allowed to contain exactly one record batch' };
+  }
+  // Kafka (UnifiedLog.analyzeAndValidateRecords) refuses client batches whose base offset is not 0
+  const baseOffset = readInt64(records, BASE_OFFSET);
+  if (baseOffset !== 0) {
+    return { code: ErrorCode.INVALID_RECORD, message: `The baseOffset of the record batch in the append should be 0, but it is ${baseOffset}` };
   }
   if (size > maxMessageBytes) {
     return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `The record batch size ${size} exceeds max.message.bytes ${maxMessageBytes}` };

@@ -1,11 +1,14 @@
-// The in-memory partition log. Batches are copied into per-partition slabs (so a log never pins
-// the network buffers a request arrived in), indexed by base offset, and read back as views of
-// those slabs: a fetch returns few large buffers and copies nothing.
+// The in-memory partition log. A batch is kept as the view of the request it arrived in when that
+// buffer is mostly record data; small batches in large network reads are copied into
+// per-partition slabs instead, so a log never pins much memory it does not use. Batches are
+// indexed by base offset and read back as views: a fetch copies nothing.
 import { ATTRIBUTES, PARTITION_LEADER_EPOCH, TIMESTAMP_TYPE_BIT, assignBatch, recordTimestamps, type BatchHeader } from '../protocol/records.js';
 import type { AppendOptions, AppendResult, LogFactory, PartitionLog, ReadResult, TimestampOffset } from './log.js';
 
 const FIRST_SLAB = 16 * 1024;
 const MAX_SLAB = 1024 * 1024;
+/** A batch is kept in its request's buffer when it fills at least 1/KEEP_SHARE of it. */
+const KEEP_SHARE = 8;
 
 interface StoredBatch {
   baseOffset: number;
@@ -14,9 +17,6 @@ interface StoredBatch {
   /** Highest max timestamp of this batch and all before it: monotone, so binary-searchable. */
   runningMaxTimestamp: number;
   bytes: Buffer;
-  slab: Buffer;
-  /** Position of `bytes` inside `slab`. */
-  start: number;
   /** Bytes of all batches before this one. */
   position: number;
 }
@@ -48,29 +48,29 @@ export class MemoryLog implements PartitionLog {
     return this.bytes;
   }
 
-  /** Copies a batch into the current slab, starting a larger one when it does not fit. */
-  private store(batch: Buffer): { slab: Buffer; start: number } {
+  /**
+   * Where a batch is kept: the request buffer it arrived in when the batch is a good share of
+   * it (a network read full of batches is kept whole at no cost), else a copy in the current
+   * slab, started larger when full.
+   */
+  private store(batch: Buffer): Buffer {
     const n = batch.length;
-    if (n > MAX_SLAB / 4) {
-      const own = Buffer.allocUnsafe(n);
-      batch.copy(own);
-      return { slab: own, start: 0 };
-    }
+    if (n * KEEP_SHARE >= batch.buffer.byteLength) return batch;
+    if (n > MAX_SLAB / 4) return Buffer.from(batch);
     if (this.slabUsed + n > this.slab.length) {
       while (this.nextSlabSize < n) this.nextSlabSize *= 2;
       this.slab = Buffer.allocUnsafe(this.nextSlabSize);
       this.slabUsed = 0;
       this.nextSlabSize = Math.min(MAX_SLAB, this.nextSlabSize * 2);
     }
-    const start = this.slabUsed;
-    batch.copy(this.slab, start);
+    const copy = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    batch.copy(copy);
     this.slabUsed += n;
-    return { slab: this.slab, start };
+    return copy;
   }
 
   async append(batch: Buffer, header: BatchHeader, opts: AppendOptions): Promise<AppendResult> {
-    const { slab, start } = this.store(batch);
-    const bytes = slab.subarray(start, start + batch.length);
+    const bytes = this.store(batch);
     const baseOffset = this.endOffset;
     assignBatch(bytes, baseOffset, opts.leaderEpoch, opts.logAppendTime);
     const lastOffset = baseOffset + header.lastOffsetDelta;
@@ -83,8 +83,6 @@ export class MemoryLog implements PartitionLog {
       maxTimestamp,
       runningMaxTimestamp: Math.max(prev, maxTimestamp),
       bytes,
-      slab,
-      start,
       position: this.bytes,
     });
     this.endOffset = lastOffset + 1;
@@ -107,25 +105,21 @@ export class MemoryLog implements PartitionLog {
   async read(offset: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<ReadResult> {
     const records: Buffer[] = [];
     let total = 0;
-    // a run of batches contiguous in one slab is returned as one view
-    let runSlab: Buffer | null = null;
-    let runStart = 0;
-    let runEnd = 0;
+    // batches adjacent in memory (one slab, or one network read) are returned as one view
+    let run: Buffer | null = null;
     for (let i = this.indexOf(offset); i < this.batches.length; i++) {
-      const b = this.batches[i]!;
-      if (b.baseOffset >= upTo) break;
-      const n = b.bytes.length;
-      if (total + n > maxBytes && !(minOneBatch && total === 0)) break;
-      if (runSlab === b.slab && runEnd === b.start) runEnd += n;
-      else {
-        if (runSlab !== null) records.push(runSlab.subarray(runStart, runEnd));
-        runSlab = b.slab;
-        runStart = b.start;
-        runEnd = b.start + n;
+      const b = this.batches[i]!.bytes;
+      if (this.batches[i]!.baseOffset >= upTo) break;
+      if (total + b.length > maxBytes && !(minOneBatch && total === 0)) break;
+      if (run !== null && run.buffer === b.buffer && run.byteOffset + run.length === b.byteOffset) {
+        run = Buffer.from(b.buffer, run.byteOffset, run.length + b.length);
+      } else {
+        if (run !== null) records.push(run);
+        run = b;
       }
-      total += n;
+      total += b.length;
     }
-    if (runSlab !== null) records.push(runSlab.subarray(runStart, runEnd));
+    if (run !== null) records.push(run);
     return { records, bytes: total };
   }
 

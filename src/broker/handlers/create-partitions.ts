@@ -16,12 +16,13 @@ export const handler: Handler<CreatePartitionsRequest, CreatePartitionsResponse>
     const cluster = ctx.broker.cluster;
     const dup = duplicates(req.topics.map(t => t.name));
     const results: CreatePartitionsResponse['results'] = [];
-    for (const name of dup) results.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' });
+    for (const name of dup) results.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
     for (const t of req.topics) {
       if (dup.has(t.name)) continue;
       const topic = cluster.topic(t.name);
       if (!topic) {
-        results.push({ name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${t.name}' does not exist.` });
+        // Kafka throws UnknownTopicOrPartitionException without a message, so none is sent
+        results.push({ name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
         continue;
       }
       try {

@@ -16,8 +16,10 @@ import {
 /** DescribeConfigs' ConfigSource codes. */
 const SOURCE = { topic: 1, broker: 4, default: 5 } as const;
 
+/** The topic's effective configs, sorted by name as Kafka's controller lists them. */
 function describeConfigs(cluster: Cluster, configs: Map<string, string>): CreateTopicsResponseCreatableTopicConfigs[] {
-  return cluster.describeTopicConfigs(configs).map(c => ({
+  const described = cluster.describeTopicConfigs(configs).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return described.map(c => ({
     name: c.name,
     value: c.value,
     readOnly: false,
@@ -32,16 +34,11 @@ export const handler: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
     const cluster = ctx.broker.cluster;
     const dup = duplicates(req.topics.map(t => t.name));
     const results: CreateTopicsResponse['topics'] = [];
-    // Kafka answers a name given twice once, with INVALID_REQUEST, and creates neither
-    for (const name of dup) {
-      results.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.', configs: null });
-    }
     for (const t of req.topics) {
       if (dup.has(t.name)) continue;
       try {
-        const assignments = new Map(t.assignments.map(a => [a.partitionIndex, a.brokerIds]));
         const configs = new Map(t.configs.map(c => [c.name, c.value]));
-        const plan = cluster.planTopic({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments, configs });
+        const plan = cluster.planTopic({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs });
         const topicId = req.validateOnly ? ZERO_UUID : cluster.createTopic(t.name, plan.replicas, plan.configs).id;
         if (!req.validateOnly) ctx.log.info({ topic: t.name, partitions: plan.replicas.length }, 'created topic');
         results.push({
@@ -58,6 +55,11 @@ export const handler: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
         const { code, message } = kafkaErrorOf(err);
         results.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, errorCode: code, errorMessage: message, configs: null });
       }
+    }
+    // Kafka answers a name given twice once, after the others, with INVALID_REQUEST, and creates
+    // neither (ControllerApis.createTopics)
+    for (const name of dup) {
+      results.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.', configs: null });
     }
     return { throttleTimeMs: 0, topics: results };
   },

@@ -3,6 +3,7 @@
 // error response sets the top-level error code and echoes the session id; below v13 it also
 // answers every requested partition with the error, because older clients read only those.
 import type { Handler, RequestContext } from '../handler.js';
+import { advertisedAddress } from '../topics.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { IsolationLevel, type ReadOutcome, type ReadRequest } from '../replica-manager.js';
 import type { Partition } from '../../cluster/cluster.js';
@@ -75,10 +76,11 @@ function partitionData(t: FetchTarget, read: ReadOutcome | null, isolationLevel:
     currentLeader: defaultFetchResponseLeaderIdAndEpoch(),
     snapshotId: defaultFetchResponseSnapshotId(),
     preferredReadReplica: -1,
-    abortedTransactions: isolationLevel === IsolationLevel.READ_COMMITTED ? [] : null,
+    // Kafka's read of a failed partition carries no aborted-transactions list (null on the wire)
+    abortedTransactions: isolationLevel === IsolationLevel.READ_COMMITTED && read !== null && read.errorCode === ErrorCode.NONE ? [] : null,
   };
   if (read === null) {
-    return { ...base, errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: EMPTY };
+    return { ...base, errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
   }
   return {
     ...base,
@@ -88,6 +90,26 @@ function partitionData(t: FetchTarget, read: ReadOutcome | null, isolationLevel:
     logStartOffset: read.logStartOffset,
     records: read.records.length === 0 ? EMPTY : read.records,
   };
+}
+
+/**
+ * From v16 Kafka tells a client fenced or sent to a non-leader who leads the partition now, and
+ * where to reach it (KIP-951). Fills currentLeader in place; returns the node endpoints.
+ */
+function leaderHints(ctx: RequestContext, entries: { t: FetchTarget; data: FetchResponsePartitionData }[]): FetchResponse['nodeEndpoints'] {
+  if (ctx.apiVersion < 16) return [];
+  const nodes = new Map<number, FetchResponse['nodeEndpoints'][number]>();
+  for (const { t, data } of entries) {
+    if (t.partition === null || (data.errorCode !== ErrorCode.FENCED_LEADER_EPOCH && data.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER)) continue;
+    data.currentLeader = { leaderId: t.partition.leader, leaderEpoch: t.partition.leaderEpoch };
+    const node = ctx.broker.cluster.nodes.find(n => n.nodeId === t.partition!.leader);
+    if (node && !nodes.has(node.nodeId)) {
+      // one node today: every node's address is the one this client reached
+      const { host, port } = advertisedAddress(ctx.broker, ctx.connection);
+      nodes.set(node.nodeId, { nodeId: node.nodeId, host, port, rack: node.rack });
+    }
+  }
+  return [...nodes.values()];
 }
 
 /** Groups partition answers into topics, starting a new topic entry whenever the topic changes (as Kafka does). */
@@ -177,12 +199,14 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
     }
 
     // Read, and wait for more data when there is less than min bytes (Kafka's DelayedFetch).
+    // Unknown topics and partitions are left out of the read, as in Kafka's handleFetchRequest: they
+    // neither end the wait (only a failed read does) nor are waited on.
     let reads = await readAll(ctx, targets, maxBytes, req.isolationLevel);
-    const failed = reads.some(r => r === null || r.errorCode !== ErrorCode.NONE);
+    const failed = reads.some(r => r !== null && r.errorCode !== ErrorCode.NONE);
     const bytes = reads.reduce((n, r) => n + (r?.bytes ?? 0), 0);
-    if (req.maxWaitMs > 0 && targets.length > 0 && bytes < req.minBytes && !failed) {
-      const waitOn: ReadRequest[] = [];
-      for (const t of targets) if (t.partition) waitOn.push({ partition: t.partition, fetchOffset: t.fetchOffset, isolationLevel: req.isolationLevel });
+    const waitOn: ReadRequest[] = [];
+    for (const t of targets) if (t.partition) waitOn.push({ partition: t.partition, fetchOffset: t.fetchOffset, isolationLevel: req.isolationLevel });
+    if (req.maxWaitMs > 0 && waitOn.length > 0 && bytes < req.minBytes && !failed) {
       await broker.replicas.waitForData(waitOn, req.minBytes, req.maxWaitMs);
       reads = await readAll(ctx, targets, maxBytes, req.isolationLevel);
     }
@@ -209,7 +233,7 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
           }
         }
       }
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: groupByTopic(entries), nodeEndpoints: [] };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: groupByTopic(entries), nodeEndpoints: leaderHints(ctx, entries) };
     }
 
     // Incremental: answer only partitions with data, a changed high watermark or log start
@@ -238,7 +262,7 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
       if (hasRecords) rotate.push(key);
     });
     for (const key of rotate) session.rotate(key);
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.id, responses: groupByTopic(entries), nodeEndpoints: [] };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session.id, responses: groupByTopic(entries), nodeEndpoints: leaderHints(ctx, entries) };
   },
   errorResponse(req, version, code) {
     return {

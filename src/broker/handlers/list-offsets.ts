@@ -12,26 +12,47 @@ import {
   type ListOffsetsResponse,
 } from '../../protocol/messages/index.js';
 
+/** The first version that knows each special timestamp (ReplicaManager.timestampMinSupportedVersion). */
+const SPECIAL_TIMESTAMP_MIN_VERSION = new Map<number, number>([
+  [-1, 1], // latest
+  [-2, 1], // earliest
+  [-3, 7], // max timestamp (KIP-734)
+  [-4, 8], // earliest local (KIP-405)
+  [-5, 9], // latest tiered (KIP-1005)
+]);
+
+const unknownOffset = (errorCode: number) => ({ errorCode, timestamp: -1, offset: -1, leaderEpoch: -1 });
+
 export const handler: Handler<ListOffsetsRequest, ListOffsetsResponse> = {
   apiKey: 2,
   async handle(ctx, req) {
     const { cluster, replicas } = ctx.broker;
-    const dup = duplicates(req.topics.flatMap(t => t.partitions.map(p => `${t.name}\u0000${p.partitionIndex}`)));
-    const topics: ListOffsetsResponse['topics'] = [];
+    const v = ctx.apiVersion;
+    const key = (name: string, index: number) => `${name}\u0000${index}`;
+    const dup = duplicates(req.topics.flatMap(t => t.partitions.map(p => key(t.name, p.partitionIndex))));
+    // Kafka keys its answers by partition and groups them by topic: a topic named twice is
+    // answered once, a duplicated partition once (with INVALID_REQUEST)
+    const byTopic = new Map<string, ListOffsetsResponse['topics'][number]['partitions']>();
+    const answered = new Set<string>();
     for (const t of req.topics) {
       const topic = cluster.topic(t.name);
-      const partitions: ListOffsetsResponse['topics'][number]['partitions'] = [];
+      let partitions = byTopic.get(t.name);
+      if (partitions === undefined) byTopic.set(t.name, (partitions = []));
       for (const p of t.partitions) {
+        const k = key(t.name, p.partitionIndex);
+        if (answered.has(k)) continue;
+        answered.add(k);
         const partition = topic?.partitions[p.partitionIndex];
+        const minVersion = SPECIAL_TIMESTAMP_MIN_VERSION.get(p.timestamp);
         let outcome;
-        if (dup.has(`${t.name}\u0000${p.partitionIndex}`)) outcome = { errorCode: ErrorCode.INVALID_REQUEST, timestamp: -1, offset: -1, leaderEpoch: -1 };
-        else if (partition === undefined) outcome = { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1, leaderEpoch: -1 };
+        if (dup.has(k)) outcome = unknownOffset(ErrorCode.INVALID_REQUEST);
+        else if (p.timestamp < 0 && (minVersion === undefined || v < minVersion)) outcome = unknownOffset(ErrorCode.UNSUPPORTED_VERSION);
+        else if (partition === undefined) outcome = unknownOffset(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         else outcome = await replicas.listOffset(partition, p.timestamp, req.isolationLevel, p.currentLeaderEpoch);
         partitions.push({ partitionIndex: p.partitionIndex, ...outcome });
       }
-      topics.push({ name: t.name, partitions });
     }
-    return { throttleTimeMs: 0, topics };
+    return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
   },
   errorResponse(req, _version, code) {
     return {

@@ -5,7 +5,7 @@
 // with an empty name (v10+). The top-level error code (v13+) carries the error too.
 import type { Handler } from '../handler.js';
 import { advertisedAddress, authorizedOperations, createTopicWithDefaults, kafkaErrorOf } from '../topics.js';
-import type { Topic } from '../../cluster/cluster.js';
+import { topicNameProblem, type Topic } from '../../cluster/cluster.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/wire.js';
 import {
@@ -38,8 +38,10 @@ function describeTopic(topic: Topic, includeOperations: boolean): MetadataRespon
   };
 }
 
-function topicError(errorCode: number, name: string | null, topicId: string): MetadataResponseMetadataResponseTopic {
-  return { ...defaultMetadataResponseMetadataResponseTopic(), errorCode, name, topicId, topicAuthorizedOperations: NOT_REQUESTED };
+/** An unanswerable topic. Kafka fills the operations of topics named by name even then, not of unknown ids. */
+function topicError(errorCode: number, name: string | null, topicId: string, includeOperations = false): MetadataResponseMetadataResponseTopic {
+  const topicAuthorizedOperations = includeOperations ? authorizedOperations('topic') : NOT_REQUESTED;
+  return { ...defaultMetadataResponseMetadataResponseTopic(), errorCode, name, topicId, topicAuthorizedOperations };
 }
 
 export const handler: Handler<MetadataRequest, MetadataResponse> = {
@@ -53,11 +55,15 @@ export const handler: Handler<MetadataRequest, MetadataResponse> = {
     if (req.topics === null || (v === 0 && req.topics.length === 0)) {
       for (const topic of cluster.topics()) topics.push(describeTopic(topic, includeOps));
     } else {
+      // v10-11 carry topic ids, but Kafka accepts lookups by id only from v12 (KafkaApis.handleTopicMetadataRequest)
+      if (v < 12 && req.topics.some(x => x.name === null || x.topicId !== ZERO_UUID)) {
+        return handler.errorResponse(req, v, ErrorCode.INVALID_REQUEST);
+      }
       const autoCreate = (v < 4 || req.allowAutoTopicCreation) && broker.config.bool('auto.create.topics.enable');
       const seen = new Set<string>();
       for (const wanted of req.topics) {
         if (wanted.name === null) {
-          // by topic id (v10+)
+          // by topic id (v12+)
           if (seen.has(wanted.topicId)) continue;
           seen.add(wanted.topicId);
           const topic = wanted.topicId === ZERO_UUID ? undefined : cluster.topicById(wanted.topicId);
@@ -70,14 +76,16 @@ export const handler: Handler<MetadataRequest, MetadataResponse> = {
         if (topic) {
           topics.push(describeTopic(topic, includeOps));
         } else if (!autoCreate) {
-          topics.push(topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID));
+          // Kafka still validates the name: an illegal one is INVALID_TOPIC_EXCEPTION
+          const code = topicNameProblem(wanted.name) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
+          topics.push(topicError(code, wanted.name, ZERO_UUID, includeOps));
         } else {
           try {
             topics.push(describeTopic(createTopicWithDefaults(broker, wanted.name), includeOps));
           } catch (err) {
             const { code } = kafkaErrorOf(err);
             // an illegal name is INVALID_TOPIC_EXCEPTION; any other refusal reads as an unknown topic
-            topics.push(topicError(code === ErrorCode.INVALID_TOPIC_EXCEPTION ? code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID));
+            topics.push(topicError(code === ErrorCode.INVALID_TOPIC_EXCEPTION ? code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID, includeOps));
           }
         }
       }

@@ -31,7 +31,10 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
     const { cluster, replicas } = ctx.broker;
     if (v < FIRST_RECORD_BATCH_VERSION) {
       const message = `Produce v${v} (message format v0/v1) is not supported; use v3 or later`;
-      return req.acks === 0 ? NO_RESPONSE : handler.errorResponse(req, v, ErrorCode.UNSUPPORTED_VERSION, message);
+      if (req.acks !== 0) return handler.errorResponse(req, v, ErrorCode.UNSUPPORTED_VERSION, message);
+      // no response to carry the error: close, as for any failed acks=0 produce
+      ctx.connection.close(message);
+      return NO_RESPONSE;
     }
     const validAcks = req.acks === -1 || req.acks === 0 || req.acks === 1;
     let failed = false;
@@ -43,9 +46,10 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
       for (const pd of t.partitionData) {
         const partition = topic?.partitions[pd.index];
         let response: ProduceResponsePartitionProduceResponse;
-        if (!validAcks) response = partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
-        else if (topic === undefined) response = partitionError(pd.index, unknown);
+        // Kafka answers unknown partitions first, then bad acks (ReplicaManager.appendRecords)
+        if (topic === undefined) response = partitionError(pd.index, unknown);
         else if (partition === undefined) response = partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        else if (!validAcks) response = partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
         else {
           const out = await replicas.append(partition, pd.records as Buffer | null, req.acks, v);
           response = {
@@ -54,7 +58,7 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
             baseOffset: out.baseOffset,
             logAppendTimeMs: out.logAppendTime,
             logStartOffset: out.logStartOffset,
-            recordErrors: [],
+            recordErrors: out.recordErrors,
             errorMessage: out.errorCode === ErrorCode.NONE ? null : out.errorMessage,
             currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
           };

@@ -1,0 +1,511 @@
+#!/usr/bin/env node
+// Runs kafkajs's own integration specs (jest, from a checkout of github.com/tulios/kafkajs)
+// against Samsa, and records per-test results.
+//
+//   node compat/run-kafkajs.mjs --kafkajs /path/to/kafkajs [--specs apiVersions,metadata,...]
+//                               [--out compat/results/kafkajs-<name>.json]
+//
+// What it does, in order: installs the checkout's devDependencies when missing; builds Samsa
+// when dist/ is older than src/; starts Samsa where the suite expects its brokers (localhost:9092)
+// with the broker configs of the suite's docker-compose file; runs jest on the chosen spec files
+// with the suite's environment; stops the Samsa process it started (by its PID, nothing else);
+// writes a JSON results file and a markdown summary beside it. Tests listed in compat/EXCLUDED.md
+// still run; their outcome is recorded as "excluded" with the reason given there.
+// Only Node built-ins are used, so this runs before `npm install` of anything but the checkout.
+import { spawn, spawnSync } from 'node:child_process';
+import dns from 'node:dns/promises';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SAMSA_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const EXCLUDED_MD = path.join(SAMSA_ROOT, 'compat', 'EXCLUDED.md');
+
+// The spec sets this runner knows by name. A name not listed here is looked up as
+// src/**/__tests__/<name>.spec.js in the checkout; a value with a '/' is a path in the checkout.
+const SPECS = {
+  apiVersions: 'src/broker/__tests__/apiVersions.spec.js',
+  metadata: 'src/broker/__tests__/metadata.spec.js',
+  produce: 'src/broker/__tests__/produce.spec.js',
+  fetch: 'src/broker/__tests__/fetch.spec.js',
+  listOffsets: 'src/broker/__tests__/listOffsets.spec.js',
+  createTopics: 'src/broker/__tests__/createTopics.spec.js',
+  deleteTopics: 'src/broker/__tests__/deleteTopics.spec.js',
+};
+const SETS = {
+  broker: ['apiVersions', 'metadata', 'produce', 'fetch', 'listOffsets', 'createTopics', 'deleteTopics'],
+};
+
+// The suite's cluster (kafkajs testHelpers/index.js and docker-compose.2_4.yml): brokers 0, 1, 2
+// with PLAINTEXT on 9092/9095/9098 (SSL 9093/9096/9099, SASL_SSL 9094/9097/9100), all advertised
+// as "localhost". Samsa serves one PLAINTEXT node per process for now, so only node 0 is started;
+// the others come with the multi-node, TLS and SASL issues.
+const NODES = [{ nodeId: 0, plaintextPort: 9092 }];
+// KAFKA_* settings of docker-compose.2_4.yml that apply to one PLAINTEXT node. The replication
+// factor is capped at the number of nodes started (the suite's cluster has 3 and uses 2).
+const suiteBrokerConfigs = node => ({
+  'node.id': String(node.nodeId),
+  'advertised.listeners': `PLAINTEXT://localhost:${node.plaintextPort}`,
+  'auto.create.topics.enable': 'true',
+  'num.partitions': '2',
+  'default.replication.factor': String(Math.min(2, NODES.length)),
+  'delete.topic.enable': 'true',
+  'group.initial.rebalance.delay.ms': '0',
+});
+// The suite's CI pins KAFKA_VERSION=2.4 (azure-pipelines.yml), the newest docker-compose file it
+// has; testHelpers only uses it to skip tests written for Kafka <= 0.10.
+const KAFKA_VERSION = '2.4';
+
+function usage(msg) {
+  if (msg) process.stderr.write(`run-kafkajs: ${msg}\n\n`);
+  process.stderr.write(
+    `usage: node compat/run-kafkajs.mjs --kafkajs <checkout> [options]
+  --kafkajs <dir>      a checkout of https://github.com/tulios/kafkajs (git clone it; the npm package has no specs)
+  --specs <list>       comma-separated spec names or paths (default: the "broker" set: ${SETS.broker.join(',')})
+                       known names: ${Object.keys(SPECS).join(', ')}; sets: ${Object.keys(SETS).join(', ')}
+  --name <name>        results name (default: the set name, or the spec names joined by '-')
+  --out <file>         results JSON (default: compat/results/kafkajs-<name>.json; the .md summary goes beside it)
+  --workers <n>        jest workers (default 1: --runInBand, a stable order)
+  --timeout <seconds>  give up on jest after this long (default 1800)
+  --external           do not build or start Samsa: use whatever already serves the suite's ports
+  --log-level <level>  Samsa's log level (default info; the log goes to a temp file named at the end)
+`,
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { specs: null, workers: 1, timeout: 1800, external: false, logLevel: 'info' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--kafkajs') opts.kafkajs = path.resolve(value());
+    else if (a === '--specs') opts.specs = value().split(',').map(s => s.trim()).filter(Boolean);
+    else if (a === '--name') opts.name = value();
+    else if (a === '--out') opts.out = path.resolve(value());
+    else if (a === '--workers') opts.workers = Number(value());
+    else if (a === '--timeout') opts.timeout = Number(value());
+    else if (a === '--external') opts.external = true;
+    else if (a === '--log-level') opts.logLevel = value();
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!opts.kafkajs) usage('--kafkajs is required');
+  if (!Number.isInteger(opts.workers) || opts.workers < 1) usage('--workers must be a positive integer');
+  if (!(opts.timeout > 0)) usage('--timeout must be positive');
+  return opts;
+}
+
+const log = msg => process.stdout.write(`[run-kafkajs] ${msg}\n`);
+
+function git(cwd, ...args) {
+  const r = spawnSync('git', ['-C', cwd, ...args], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function walk(dir, out = []) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules' && !e.name.startsWith('.')) walk(p, out);
+    } else out.push(p);
+  }
+  return out;
+}
+
+function resolveSpecs(checkout, names) {
+  const expanded = names.flatMap(n => SETS[n] ?? [n]);
+  return expanded.map(n => {
+    let rel = SPECS[n];
+    if (!rel && (n.includes('/') || n.endsWith('.js'))) rel = n;
+    if (!rel) {
+      const hits = walk(path.join(checkout, 'src'))
+        .map(p => path.relative(checkout, p).split(path.sep).join('/'))
+        .filter(p => p.endsWith(`/__tests__/${n}.spec.js`));
+      if (hits.length !== 1) {
+        throw new Error(`spec "${n}": ${hits.length === 0 ? 'no' : 'more than one'} src/**/__tests__/${n}.spec.js${hits.length ? ` (${hits.join(', ')})` : ''}`);
+      }
+      rel = hits[0];
+    }
+    if (!fs.existsSync(path.join(checkout, rel))) throw new Error(`spec "${n}": ${rel} is not in ${checkout}`);
+    // A spec given by path is named by its path (src/admin/__tests__/x.spec.js: admin/x), so it
+    // cannot be mistaken for the broker spec of the same base name.
+    const name = SPECS[n] || !n.includes('/') ? n : rel.replace(/^src\//, '').replace(/__tests__\//, '').replace(/\.spec\.js$/, '');
+    return { name, file: rel };
+  });
+}
+
+// ---- the checkout's dependencies ------------------------------------------------------------
+
+function ensureDependencies(checkout) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(checkout, 'package.json'), 'utf8'));
+  const wanted = Object.keys(pkg.devDependencies ?? {});
+  const missing = wanted.filter(d => !fs.existsSync(path.join(checkout, 'node_modules', d, 'package.json')));
+  if (missing.length === 0) return;
+  log(`installing the checkout's devDependencies (missing: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
+  // npm rewrites yarn.lock when it finds one; put it back so the checkout stays as cloned.
+  const lockPath = path.join(checkout, 'yarn.lock');
+  const yarnLock = fs.existsSync(lockPath) ? fs.readFileSync(lockPath) : null;
+  const hadPackageLock = fs.existsSync(path.join(checkout, 'package-lock.json'));
+  // --ignore-scripts: the checkout's install hooks (husky) only set up git hooks for its authors.
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--legacy-peer-deps', '--ignore-scripts'], {
+    cwd: checkout,
+    stdio: 'inherit',
+  });
+  if (yarnLock) fs.writeFileSync(lockPath, yarnLock);
+  if (!hadPackageLock) fs.rmSync(path.join(checkout, 'package-lock.json'), { force: true });
+  if (r.status !== 0) throw new Error(`npm install in ${checkout} failed (exit ${r.status})`);
+}
+
+// ---- Samsa ----------------------------------------------------------------------------------
+
+function newestMtime(files) {
+  let t = 0;
+  for (const f of files) t = Math.max(t, fs.statSync(f).mtimeMs);
+  return t;
+}
+
+function ensureBuilt() {
+  const marker = path.join(SAMSA_ROOT, 'dist', 'cli.js');
+  const sources = walk(path.join(SAMSA_ROOT, 'src')).concat([path.join(SAMSA_ROOT, 'tsconfig.json')]);
+  if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= newestMtime(sources)) return;
+  log('dist/ is older than src/: building Samsa (tsc -p tsconfig.json)');
+  const tsc = path.join(SAMSA_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  // --noEmitOnError: a build with type errors leaves dist/ stale, so the next run tries again
+  // instead of taking the half-built dist/ as fresh.
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmitOnError'], { cwd: SAMSA_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`the Samsa build failed (exit ${r.status})`);
+}
+
+function canConnect(host, port) {
+  return new Promise(resolve => {
+    const s = net.connect({ host, port });
+    const done = ok => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(500, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+// The suite connects to "localhost". Samsa listens on 127.0.0.1, so localhost must resolve there
+// first; where it resolves to ::1 first, jest's Node is told to prefer IPv4.
+async function localhostNodeOptions() {
+  const addrs = await dns.lookup('localhost', { all: true, verbatim: true });
+  if (!addrs.some(a => a.address === '127.0.0.1')) {
+    throw new Error(`"localhost" resolves to ${addrs.map(a => a.address).join(', ')}, not 127.0.0.1: the suite could not reach Samsa`);
+  }
+  if (addrs[0].address === '127.0.0.1') return [];
+  log(`"localhost" resolves to ${addrs[0].address} first: running jest with --dns-result-order=ipv4first`);
+  return ['--dns-result-order=ipv4first'];
+}
+
+class SamsaNode {
+  constructor(node, logFile, logLevel) {
+    this.node = node;
+    this.logFile = logFile;
+    this.logLevel = logLevel;
+    this.child = null;
+    this.exited = null;
+  }
+
+  get configs() {
+    return suiteBrokerConfigs(this.node);
+  }
+
+  async start() {
+    const port = this.node.plaintextPort;
+    if ((await canConnect('127.0.0.1', port)) || (await canConnect('localhost', port))) {
+      throw new Error(`something already listens on port ${port}; stop it (this runner only stops what it starts) or pass --external to use it`);
+    }
+    const args = [path.join(SAMSA_ROOT, 'bin', 'samsa'), 'start', '--port', String(port), '--host', '127.0.0.1', '--log-level', this.logLevel];
+    for (const [k, v] of Object.entries(this.configs)) args.push('--override', `${k}=${v}`);
+    this.command = ['node', 'bin/samsa', ...args.slice(1)].join(' ');
+    const out = fs.openSync(this.logFile, 'a');
+    this.child = spawn(process.execPath, args, { cwd: SAMSA_ROOT, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    this.exited = new Promise(resolve => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    let exitedEarly = null;
+    this.exited.then(e => (exitedEarly = e));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (exitedEarly) throw new Error(`Samsa node ${this.node.nodeId} exited during start-up (${JSON.stringify(exitedEarly)}); see ${this.logFile}`);
+      if (await canConnect('127.0.0.1', port)) {
+        log(`Samsa node ${this.node.nodeId} is up on 127.0.0.1:${port} (pid ${this.child.pid})`);
+        return;
+      }
+      await new Promise(r => setTimeout(r, 100));
+    }
+    throw new Error(`Samsa node ${this.node.nodeId} did not listen on ${port} within 20s; see ${this.logFile}`);
+  }
+
+  /** Stops the process this object spawned, by its PID: SIGTERM, then SIGKILL after 10s. */
+  async stop() {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    const e = await this.exited;
+    clearTimeout(timer);
+    log(`Samsa node ${this.node.nodeId} (pid ${this.child.pid}) stopped (${e.signal ?? `exit ${e.code}`})`);
+  }
+
+  /** For the process 'exit' hook: synchronous, best effort. */
+  killNow() {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+// ---- jest -----------------------------------------------------------------------------------
+
+function runJest({ checkout, specFiles, jsonFile, workers, timeoutSeconds, nodeOptions }) {
+  const jestBin = path.join(checkout, 'node_modules', 'jest', 'bin', 'jest.js');
+  const args = [
+    jestBin,
+    '--ci',
+    '--forceExit',
+    '--no-watchman',
+    // The checkout's config also names the jest-junit reporter, which writes junit.xml into the checkout.
+    '--reporters=default',
+    '--json',
+    `--outputFile=${jsonFile}`,
+    ...(workers === 1 ? ['--runInBand'] : [`--maxWorkers=${workers}`]),
+    '--',
+    ...specFiles,
+  ];
+  const env = {
+    ...process.env,
+    KAFKA_VERSION,
+    NODE_ENV: 'test',
+    // As the suite's CI runs it (scripts/testWithKafka.sh): decode failures print the buffers.
+    KAFKAJS_DEBUG_PROTOCOL_BUFFERS: '1',
+    TEST_RETRIES: '0',
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, ...nodeOptions].filter(Boolean).join(' '),
+  };
+  delete env.OAUTHBEARER_ENABLED;
+  return new Promise((resolve, reject) => {
+    // Its own process group, so a timeout can stop jest and the workers it forked, and nothing else.
+    const child = spawn(process.execPath, args, { cwd: checkout, env, stdio: 'inherit', detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      log(`jest ran past ${timeoutSeconds}s: stopping it (pid ${child.pid} and its workers)`);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutSeconds * 1000);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, timedOut });
+    });
+  });
+}
+
+// ---- results --------------------------------------------------------------------------------
+
+const stripAnsi = s => s.replace(/\u001b\[[0-9;]*m/g, '');
+
+/** Reads the exclusion table of compat/EXCLUDED.md: | spec | test | category | reason |. */
+function readExclusions() {
+  const out = new Map();
+  if (!fs.existsSync(EXCLUDED_MD)) return out;
+  for (const line of fs.readFileSync(EXCLUDED_MD, 'utf8').split('\n')) {
+    const cells = line.trim().replace(/^\||\|$/g, '').split('|').map(c => c.trim());
+    if (!line.trim().startsWith('|') || cells.length < 4 || /^-+$/.test(cells[0]) || cells[0] === 'spec') continue;
+    const [spec, test, category, reason] = cells;
+    out.set(`${spec}\u0000${test.replace(/^`|`$/g, '')}`, { category, reason });
+  }
+  return out;
+}
+
+function collect(jestJson, specs, exclusions, checkout) {
+  const byFile = new Map((jestJson?.testResults ?? []).map(r => [path.relative(checkout, r.name).split(path.sep).join('/'), r]));
+  return specs.map(spec => {
+    const r = byFile.get(spec.file);
+    const tests = (r?.assertionResults ?? []).map(a => {
+      const fullName = [...a.ancestorTitles, a.title].join(' › ');
+      const exclusion = exclusions.get(`${spec.name}\u0000${fullName}`);
+      const status = a.status === 'pending' || a.status === 'todo' ? 'skipped' : a.status;
+      const test = { name: fullName, status, durationMs: a.duration ?? null };
+      if (exclusion) {
+        test.excluded = exclusion;
+        test.outcome = status === 'passed' ? 'excluded-but-passed' : 'excluded';
+      } else test.outcome = status;
+      if (status === 'failed') {
+        // Paths relative to the checkout, so results from different machines compare.
+        const text = stripAnsi((a.failureMessages ?? []).join('\n')).split(checkout + path.sep).join('');
+        test.failure = text.split('\n').slice(0, 12).join('\n');
+      }
+      return test;
+    });
+    const count = o => tests.filter(t => t.outcome === o).length;
+    const counts = {
+      total: tests.length,
+      passed: count('passed'),
+      failed: count('failed'),
+      excluded: count('excluded') + count('excluded-but-passed'),
+      skipped: count('skipped'),
+    };
+    let status;
+    if (!r) status = 'not-run';
+    else if (r.status === 'failed' && tests.length === 0) status = 'error';
+    else status = counts.failed > 0 ? 'failed' : 'passed';
+    const entry = { name: spec.name, file: spec.file, status, counts, tests };
+    if (r && tests.length === 0 && r.message) entry.error = stripAnsi(r.message).split('\n').slice(0, 20).join('\n');
+    return entry;
+  });
+}
+
+function summaryMarkdown(results) {
+  const lines = [];
+  const t = results.totals;
+  lines.push(`# kafkajs ${results.kafkajs.version ?? ''} integration specs against Samsa — \`${results.name}\``);
+  lines.push('');
+  lines.push(`- Date: ${results.date}`);
+  lines.push(`- kafkajs: \`${results.kafkajs.commit ?? 'unknown'}\`${results.kafkajs.describe ? ` (${results.kafkajs.describe})` : ''}`);
+  lines.push(`- Samsa: \`${results.samsa.commit ?? 'unknown'}\`${results.samsa.dirty ? ' with uncommitted changes' : ''}`);
+  lines.push(`- Node ${results.node}, KAFKA_VERSION=${results.env.KAFKA_VERSION}, jest workers: ${results.jest.workers}`);
+  lines.push(`- Brokers: ${results.brokers.map(b => `node ${b.nodeId} on localhost:${b.port}`).join(', ') || 'external'}`);
+  lines.push('');
+  lines.push(`Totals: **${t.passed} passed, ${t.failed} failed, ${t.excluded} excluded, ${t.skipped} skipped by the suite** (of ${t.total}).`);
+  lines.push('');
+  lines.push('| spec | file | passed | failed | excluded | skipped | total |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|');
+  for (const s of results.specs) {
+    const c = s.counts;
+    lines.push(`| ${s.name} | \`${s.file}\` | ${c.passed} | ${c.failed} | ${c.excluded} | ${c.skipped} | ${c.total} |`);
+  }
+  const failed = results.specs.flatMap(s => s.tests.filter(x => x.outcome === 'failed').map(x => ({ s, x })));
+  const errored = results.specs.filter(s => s.status === 'error' || s.status === 'not-run');
+  if (failed.length || errored.length) {
+    lines.push('', '## Failures', '');
+    for (const s of errored) lines.push(`- **${s.name}**: the spec file did not run (${s.status})${s.error ? `: ${s.error.split('\n').find(l => l.trim()) ?? ''}` : ''}`);
+    for (const { s, x } of failed) {
+      const text = (x.failure ?? '').split('\n').map(l => l.trim()).filter(Boolean);
+      const message = text.filter(l => !l.startsWith('at ')).slice(0, 2);
+      const where = text.find(l => l.startsWith('at ') && !l.includes('node_modules') && !l.includes('node:'));
+      const first = [...message, where ? `(${where})` : ''].filter(Boolean).join(' ');
+      lines.push(`- **${s.name}** › ${x.name}: ${first.replace(/\|/g, '\\|')}`);
+    }
+  }
+  const excluded = results.specs.flatMap(s => s.tests.filter(x => x.excluded).map(x => ({ s, x })));
+  if (excluded.length) {
+    lines.push('', '## Excluded (see compat/EXCLUDED.md)', '');
+    for (const { s, x } of excluded) {
+      const got = x.outcome === 'excluded-but-passed' ? '**passed: remove the exclusion**' : `${x.status}${x.failure ? `: ${x.failure.split('\n')[0].trim().replace(/\|/g, '\\|')}` : ''}`;
+      lines.push(`- **${s.name}** › ${x.name} — ${x.excluded.category} — ${got}`);
+    }
+  }
+  const skipped = results.specs.flatMap(s => s.tests.filter(x => x.outcome === 'skipped').map(x => ({ s, x })));
+  if (skipped.length) {
+    lines.push('', '## Skipped by the suite itself', '');
+    for (const { s, x } of skipped) lines.push(`- **${s.name}** › ${x.name}`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const checkout = opts.kafkajs;
+  if (!fs.existsSync(path.join(checkout, 'package.json')) || !fs.existsSync(path.join(checkout, 'testHelpers'))) {
+    throw new Error(`${checkout} is not a kafkajs repository checkout (no package.json/testHelpers); git clone https://github.com/tulios/kafkajs`);
+  }
+  const specNames = opts.specs ?? ['broker'];
+  const specs = resolveSpecs(checkout, specNames);
+  const name = opts.name ?? (specNames.length === 1 && SETS[specNames[0]] ? specNames[0] : specs.map(s => s.name.replace(/\//g, '_')).join('-'));
+  const outJson = opts.out ?? path.join(SAMSA_ROOT, 'compat', 'results', `kafkajs-${name}.json`);
+  const outMd = outJson.replace(/\.json$/, '') + '.md';
+
+  ensureDependencies(checkout);
+  const nodeOptions = await localhostNodeOptions();
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-kafkajs-'));
+  const jsonFile = path.join(tmp, 'jest.json');
+  const nodes = opts.external ? [] : NODES.map(n => new SamsaNode(n, path.join(tmp, `samsa-node${n.nodeId}.log`), opts.logLevel));
+  const killAll = () => nodes.forEach(n => n.killNow());
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+
+  let jest;
+  const started = new Date();
+  try {
+    if (!opts.external) {
+      ensureBuilt();
+      for (const n of nodes) await n.start();
+    }
+    log(`running jest on ${specs.length} spec file(s) in ${checkout}`);
+    jest = await runJest({
+      checkout,
+      specFiles: specs.map(s => s.file),
+      jsonFile,
+      workers: opts.workers,
+      timeoutSeconds: opts.timeout,
+      nodeOptions,
+    });
+  } finally {
+    for (const n of nodes) await n.stop();
+  }
+
+  let jestJson = null;
+  if (fs.existsSync(jsonFile)) jestJson = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+  else log('jest wrote no JSON results');
+  const specResults = collect(jestJson, specs, readExclusions(), checkout);
+  const sum = k => specResults.reduce((a, s) => a + s.counts[k], 0);
+  const kafkajsPkg = JSON.parse(fs.readFileSync(path.join(checkout, 'package.json'), 'utf8'));
+  const samsaDirty = git(SAMSA_ROOT, 'status', '--porcelain', '--', 'src', 'protocol', 'bin');
+  const results = {
+    suite: 'kafkajs',
+    name,
+    date: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    kafkajs: {
+      version: kafkajsPkg.version,
+      commit: git(checkout, 'rev-parse', 'HEAD'),
+      describe: git(checkout, 'describe', '--tags', '--always'),
+      modifiedFiles: (git(checkout, 'status', '--porcelain', '--untracked-files=no') ?? '').split('\n').filter(Boolean),
+    },
+    samsa: { commit: git(SAMSA_ROOT, 'rev-parse', 'HEAD'), dirty: Boolean(samsaDirty) },
+    node: process.versions.node,
+    env: { KAFKA_VERSION, KAFKAJS_DEBUG_PROTOCOL_BUFFERS: '1', TEST_RETRIES: '0', NODE_OPTIONS: nodeOptions.join(' ') },
+    jest: { workers: opts.workers, exitCode: jest.code, signal: jest.signal, timedOut: jest.timedOut },
+    brokers: nodes.map(n => ({ nodeId: n.node.nodeId, port: n.node.plaintextPort, command: n.command, configs: n.configs })),
+    totals: { total: sum('total'), passed: sum('passed'), failed: sum('failed'), excluded: sum('excluded'), skipped: sum('skipped') },
+    specs: specResults,
+  };
+  fs.mkdirSync(path.dirname(outJson), { recursive: true });
+  fs.writeFileSync(outJson, JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(outMd, summaryMarkdown(results));
+  const t = results.totals;
+  log(`${t.passed} passed, ${t.failed} failed, ${t.excluded} excluded, ${t.skipped} skipped (of ${t.total})`);
+  for (const s of specResults) {
+    const c = s.counts;
+    log(`  ${s.name.padEnd(14)} ${s.status.padEnd(7)} passed ${c.passed}, failed ${c.failed}, excluded ${c.excluded}, skipped ${c.skipped}`);
+  }
+  log(`results: ${path.relative(process.cwd(), outJson)} and ${path.relative(process.cwd(), outMd)}`);
+  if (nodes.length) log(`Samsa logs: ${nodes.map(n => n.logFile).join(', ')}`);
+  const notRun = specResults.some(s => s.status === 'error' || s.status === 'not-run');
+  process.exitCode = t.failed > 0 || notRun || jest.timedOut ? 1 : 0;
+}
+
+main().catch(err => {
+  process.stderr.write(`run-kafkajs: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
