@@ -7,10 +7,10 @@ import { startBroker } from './index.js';
 
 const collect = (value: string, previous: string[]) => previous.concat([value]);
 
-export async function main(argv: string[]): Promise<void> {
+/** Runs the CLI; bin/samsa passes the package version. */
+export async function main(argv: string[], version: string): Promise<void> {
   const program = new Command();
-  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  program.name('samsa').description('A Kafka-wire-compatible broker for tests, CI and laptops').version(pkg.version);
+  program.name('samsa').description('A Kafka-wire-compatible broker for tests, CI and laptops').version(version);
 
   program
     .command('start')

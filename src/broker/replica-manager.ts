@@ -4,6 +4,7 @@ import type { Partition } from '../cluster/cluster.js';
 import { ErrorCode, errorMessage } from '../protocol/errors.js';
 import { COMPRESSION_MASK, Compression, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
 import type { Clock } from './clock.js';
+import type { AppendResult } from '../storage/log.js';
 
 export const IsolationLevel = { READ_UNCOMMITTED: 0, READ_COMMITTED: 1 } as const;
 
@@ -60,6 +61,19 @@ const failedAppend = (errorCode: number, message?: string, recordErrors: RecordE
   logStartOffset: -1,
 });
 
+/** Wakes the partition's waiting fetches and reports a successful append. */
+function appended(p: Partition, result: AppendResult): AppendOutcome {
+  p.notifyChange();
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    recordErrors: [],
+    baseOffset: result.baseOffset,
+    logAppendTime: result.logAppendTime,
+    logStartOffset: result.logStartOffset,
+  };
+}
+
 export class ReplicaManager {
   /** The finish functions of the fetches waiting for data, so close() can end them. */
   private readonly waiting = new Set<() => void>();
@@ -85,8 +99,11 @@ export class ReplicaManager {
     return p.leader === this.nodeId ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
   }
 
-  /** Validates one produced batch and appends it, as Kafka's ReplicaManager.appendRecords does for one partition. */
-  async append(p: Partition, records: Buffer | null, acks: number, produceVersion: number): Promise<AppendOutcome> {
+  /**
+   * Validates one produced batch and appends it, as Kafka's ReplicaManager.appendRecords does for
+   * one partition. Answers synchronously when the log does.
+   */
+  append(p: Partition, records: Buffer | null, acks: number, produceVersion: number): AppendOutcome | Promise<AppendOutcome> {
     const leader = this.checkLeader(p, -1);
     if (leader !== ErrorCode.NONE) return failedAppend(leader);
     const settings = p.topic.settings;
@@ -111,16 +128,8 @@ export class ReplicaManager {
       const invalid = this.invalidTimestamps(records!, header, now, settings.timestampBeforeMaxMs, settings.timestampAfterMaxMs);
       if (invalid.length > 0) return failedAppend(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', invalid);
     }
-    const result = await p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null });
-    p.notifyChange();
-    return {
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      recordErrors: [],
-      baseOffset: result.baseOffset,
-      logAppendTime: result.logAppendTime,
-      logStartOffset: result.logStartOffset,
-    };
+    const result = p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null });
+    return result instanceof Promise ? result.then(r => appended(p, r)) : appended(p, result);
   }
 
   /**

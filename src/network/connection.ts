@@ -29,6 +29,7 @@ export class Connection implements ConnectionInfo {
   private paused = false;
   private corked = false;
   private readonly uncork = () => {
+    if (!this.corked) return;
     this.corked = false;
     this.socket.uncork();
   };

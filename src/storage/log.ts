@@ -43,10 +43,12 @@ export interface PartitionLog {
   readonly sizeInBytes: number;
 
   /**
-   * Appends one validated batch. `batch` may be a view of a request buffer: the log copies
-   * what it keeps and assigns the base offset in its own copy.
+   * Appends one validated batch and assigns its base offset in place. `batch` is a view of the
+   * request it arrived in; the log may keep that view or copy it. A log that can answer at once
+   * (the memory log) returns the result itself, so the produce path costs no promise; one that
+   * must wait (for a disk write) returns a promise. Appends complete in call order.
    */
-  append(batch: Buffer, header: BatchHeader, opts: AppendOptions): Promise<AppendResult>;
+  append(batch: Buffer, header: BatchHeader, opts: AppendOptions): AppendResult | Promise<AppendResult>;
 
   /**
    * Reads whole batches from the one holding `offset`, stopping before `maxBytes` would be

@@ -69,7 +69,7 @@ export class MemoryLog implements PartitionLog {
     return copy;
   }
 
-  async append(batch: Buffer, header: BatchHeader, opts: AppendOptions): Promise<AppendResult> {
+  append(batch: Buffer, header: BatchHeader, opts: AppendOptions): AppendResult {
     const bytes = this.store(batch);
     const baseOffset = this.endOffset;
     assignBatch(bytes, baseOffset, opts.leaderEpoch, opts.logAppendTime);

@@ -5,6 +5,7 @@
 // with the error and its message, offsets unknown (-1).
 import { NO_RESPONSE, type Handler } from '../handler.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import type { AppendOutcome } from '../replica-manager.js';
 import type { Topic } from '../../cluster/cluster.js';
 import {
   defaultProduceResponse,
@@ -20,13 +21,26 @@ import {
 /** Versions below this carry message format v0/v1, which Kafka 4 no longer accepts. */
 const FIRST_RECORD_BATCH_VERSION = 3;
 
+function partitionResponse(index: number, out: AppendOutcome): ProduceResponsePartitionProduceResponse {
+  return {
+    index,
+    errorCode: out.errorCode,
+    baseOffset: out.baseOffset,
+    logAppendTimeMs: out.logAppendTime,
+    logStartOffset: out.logStartOffset,
+    recordErrors: out.recordErrors,
+    errorMessage: out.errorCode === ErrorCode.NONE ? null : out.errorMessage,
+    currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
+  };
+}
+
 function partitionError(index: number, errorCode: number): ProduceResponsePartitionProduceResponse {
   return { ...defaultProduceResponsePartitionProduceResponse(), index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
 
 export const handler: Handler<ProduceRequest, ProduceResponse> = {
   apiKey: 0,
-  async handle(ctx, req) {
+  handle(ctx, req) {
     const v = ctx.apiVersion;
     const { cluster, replicas } = ctx.broker;
     if (v < FIRST_RECORD_BATCH_VERSION) {
@@ -37,7 +51,8 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
       return NO_RESPONSE;
     }
     const validAcks = req.acks === -1 || req.acks === 0 || req.acks === 1;
-    let failed = false;
+    // appends are issued in request order; only a log that must wait makes this asynchronous
+    let waiting: Promise<void>[] | null = null;
     const responses: ProduceResponseTopicProduceResponse[] = [];
     for (const t of req.topicData) {
       const topic: Topic | undefined = v >= 13 ? cluster.topicById(t.topicId) : cluster.topic(t.name);
@@ -45,34 +60,26 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
       for (const pd of t.partitionData) {
         const partition = topic?.partitions[pd.index];
-        let response: ProduceResponsePartitionProduceResponse;
         // Kafka answers unknown partitions first, then bad acks (ReplicaManager.appendRecords)
-        if (topic === undefined) response = partitionError(pd.index, unknown);
-        else if (partition === undefined) response = partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        else if (!validAcks) response = partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS);
+        if (topic === undefined) partitionResponses.push(partitionError(pd.index, unknown));
+        else if (partition === undefined) partitionResponses.push(partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        else if (!validAcks) partitionResponses.push(partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS));
         else {
-          const out = await replicas.append(partition, pd.records as Buffer | null, req.acks, v);
-          response = {
-            index: pd.index,
-            errorCode: out.errorCode,
-            baseOffset: out.baseOffset,
-            logAppendTimeMs: out.logAppendTime,
-            logStartOffset: out.logStartOffset,
-            recordErrors: out.recordErrors,
-            errorMessage: out.errorCode === ErrorCode.NONE ? null : out.errorMessage,
-            currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
-          };
+          const out = replicas.append(partition, pd.records as Buffer | null, req.acks, v);
+          if (out instanceof Promise) {
+            const slot = partitionResponses.push(partitionError(pd.index, ErrorCode.NONE)) - 1;
+            (waiting ??= []).push(out.then(o => void (partitionResponses[slot] = partitionResponse(pd.index, o))));
+          } else partitionResponses.push(partitionResponse(pd.index, out));
         }
-        if (response.errorCode !== ErrorCode.NONE) failed = true;
-        partitionResponses.push(response);
       }
       responses.push({ name: t.name, topicId: t.topicId, partitionResponses });
     }
-    if (req.acks === 0) {
-      if (failed) ctx.connection.close('a produce with acks=0 failed');
+    const finish = (): ProduceResponse | typeof NO_RESPONSE => {
+      if (req.acks !== 0) return { throttleTimeMs: 0, responses, nodeEndpoints: [] };
+      if (responses.some(t => t.partitionResponses.some(p => p.errorCode !== ErrorCode.NONE))) ctx.connection.close('a produce with acks=0 failed');
       return NO_RESPONSE;
-    }
-    return { throttleTimeMs: 0, responses, nodeEndpoints: [] };
+    };
+    return waiting === null ? finish() : Promise.all(waiting).then(finish);
   },
   errorResponse(req, _version, code, message) {
     return {
