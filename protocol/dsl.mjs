@@ -139,10 +139,12 @@ function resolve(struct, outer, api, names) {
     seen.add(f.name);
     if (!f.versions) f.versions = outer.slice();
     if (f.versions[1] === MAX_VERSION) f.versions[1] = outer[1];
-    if (!within(f.versions, outer)) throw new SpecError(`${where}: versions ${f.versions} outside ${outer}`);
+    // "v5+" in a range ending at 3 clamps to the empty [5, 3]: outside too
+    if (f.versions[0] > f.versions[1] || !within(f.versions, outer)) throw new SpecError(`${where}: versions ${f.versions} outside ${outer}`);
     if (f.nullable === 'all') f.nullable = f.versions.slice();
     if (f.nullable) {
       if (f.nullable[1] === MAX_VERSION) f.nullable[1] = f.versions[1];
+      if (f.nullable[0] > f.nullable[1]) throw new SpecError(`${where}: nullable versions outside field versions`);
       const kind = f.type === 'array' ? 'array' : f.type;
       if (!(NULLABLE_OK.has(kind) || kind === 'array' || kind === 'struct')) throw new SpecError(`${where}: ${f.type} cannot be null`);
       if (!within(f.nullable, f.versions)) throw new SpecError(`${where}: nullable versions outside field versions`);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import { parseProperties } from './cluster/configs.js';
-import { startBroker } from './index.js';
+import { startBroker, type RunningBroker } from './index.js';
 
 const collect = (value: string, previous: string[]) => previous.concat([value]);
 
@@ -34,22 +34,29 @@ export async function main(argv: string[], version: string): Promise<void> {
         throw new Error(`--port ${opts.port}: not a port number`);
       }
       const logger = pino({ level: opts.logLevel });
-      const broker = await startBroker({ port: opts.port, host: opts.host, dataDir: opts.dataDir, config, logger });
+      // Handlers go in before the broker starts: "broker started" tells a supervisor it may send
+      // a signal, and one arriving before a handler exists would kill the process uncleanly.
+      let broker: RunningBroker | null = null;
       let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'shutting down');
-        broker.close().then(
+      const close = (running: RunningBroker) =>
+        running.close().then(
           () => process.exit(0),
           err => {
             logger.error({ err }, 'shutdown failed');
             process.exit(1);
           },
         );
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        if (broker !== null) close(broker);
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      broker = await startBroker({ port: opts.port, host: opts.host, dataDir: opts.dataDir, config, logger });
+      // a signal during startup is acted on once the broker can be closed
+      if (stopping) close(broker);
     });
 
   await program.parseAsync(argv);

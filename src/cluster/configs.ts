@@ -143,10 +143,11 @@ export function parseConfigValue(def: ConfigDef, raw: string | null): { value: C
     case 'short':
     case 'long': {
       if (!/^[+-]?\d+$/.test(text)) return bad(`Not a number of type ${def.type.toUpperCase()}`);
-      const n = Number(text);
-      const limit = def.type === 'short' ? 32767 : def.type === 'int' ? 2147483647 : 9223372036854775807;
-      if (n > limit || n < -limit - 1) return bad(`Not a number of type ${def.type.toUpperCase()}`);
-      value = n;
+      // compared as BigInt: as doubles, 2^63 and a little more round to Long.MAX_VALUE
+      const n = BigInt(text);
+      const limit = def.type === 'short' ? 32767n : def.type === 'int' ? 2147483647n : 9223372036854775807n;
+      if (n > limit || n < -limit - 1n) return bad(`Not a number of type ${def.type.toUpperCase()}`);
+      value = Number(n);
       break;
     }
     case 'double':
@@ -157,7 +158,8 @@ export function parseConfigValue(def: ConfigDef, raw: string | null): { value: C
       value = text === '' ? [] : text.split(',').map(s => s.trim());
       break;
     default:
-      value = raw;
+      // Kafka trims STRING and PASSWORD values too
+      value = text;
   }
   const complaint = def.validate?.(value);
   return complaint ? bad(complaint) : { value };
@@ -221,16 +223,46 @@ export class BrokerConfig {
   }
 }
 
-/** Parses a server.properties text: key=value or key:value lines, # and ! comments, \ continuations. */
+/**
+ * Parses a server.properties text as java.util.Properties does: key=value, key:value or
+ * key value; # and ! comment lines; a line ending in an odd number of backslashes continues on
+ * the next (a comment line never does); backslash escapes (\t \n \r \f \uXXXX, and \x for x).
+ */
 export function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  const lines = text.replace(/\\\r?\n\s*/g, '').split(/\r?\n/);
-  for (const line of lines) {
-    const s = line.trim();
-    if (!s || s.startsWith('#') || s.startsWith('!')) continue;
-    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(s);
-    if (m) out.set(m[1]!, m[2]!);
-    else out.set(s, '');
+  const lines = text.split(/\r\n|\r|\n/);
+  const leading = /^[ \t\f]+/;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.replace(leading, '');
+    if (line === '' || line[0] === '#' || line[0] === '!') continue;
+    while (endsInEscape(line)) {
+      line = line.slice(0, -1);
+      if (++i >= lines.length) break;
+      line += lines[i]!.replace(leading, '');
+    }
+    // the key ends at the first unescaped '=', ':' or whitespace
+    let k = 0;
+    while (k < line.length && !/[=:\s]/.test(line[k]!)) k += line[k] === '\\' ? 2 : 1;
+    let v = k;
+    while (v < line.length && /[ \t\f]/.test(line[v]!)) v++;
+    if (line[v] === '=' || line[v] === ':') v++;
+    while (v < line.length && /[ \t\f]/.test(line[v]!)) v++;
+    out.set(unescapeProperty(line.slice(0, Math.min(k, line.length))), unescapeProperty(line.slice(v)));
   }
   return out;
+}
+
+function endsInEscape(line: string): boolean {
+  let n = 0;
+  for (let i = line.length - 1; i >= 0 && line[i] === '\\'; i--) n++;
+  return n % 2 === 1;
+}
+
+const ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f' };
+
+function unescapeProperty(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) =>
+    c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : (ESCAPES[c] ?? c),
+  );
 }

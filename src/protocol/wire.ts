@@ -139,19 +139,21 @@ export class Reader {
 
   /** Zig-zag varlong as a number (exact within ±2^53). */
   varlong(): number {
-    let mul = 1;
-    let value = 0;
-    for (let i = 0; i < 10; i++) {
+    // The zig-zag value is 2m + sign, which needs 54 bits at ±2^53 and is not exact in a
+    // double; m alone is, so it is accumulated directly (the low bit of the first byte is the sign).
+    if (this.pos >= this.end) throw new ProtocolError('truncated varlong');
+    let b = this.buf[this.pos++]!;
+    const negative = (b & 1) === 1;
+    let m = (b & 0x7f) >>> 1;
+    let mul = 64;
+    for (let i = 1; (b & 0x80) !== 0; i++) {
+      if (i === 10) throw new ProtocolError('varlong too long');
       if (this.pos >= this.end) throw new ProtocolError('truncated varlong');
-      const b = this.buf[this.pos++]!;
-      value += (b & 0x7f) * mul;
+      b = this.buf[this.pos++]!;
+      m += (b & 0x7f) * mul;
       mul *= 128;
-      if ((b & 0x80) === 0) {
-        // zig-zag decode on a non-negative integer held exactly as a double
-        return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-      }
     }
-    throw new ProtocolError('varlong too long');
+    return negative ? -m - 1 : m;
   }
 
   uuid(): string {
@@ -348,14 +350,18 @@ export class Writer {
   }
 
   varlong(v: number): void {
-    // zig-zag on a double: exact within ±2^53
-    let u = v >= 0 ? v * 2 : -v * 2 - 1;
+    // zig-zag as 2m + sign without forming it: 2m needs 54 bits at ±2^53, m fits a double exactly
+    const negative = v < 0;
+    const m = negative ? -v - 1 : v;
     this.ensure(10);
-    while (u >= 0x80) {
-      this.buf[this.pos++] = (u % 128) | 0x80;
-      u = Math.floor(u / 128);
+    let b = (m % 64) * 2 + (negative ? 1 : 0);
+    let rest = Math.floor(m / 64);
+    while (rest > 0) {
+      this.buf[this.pos++] = b | 0x80;
+      b = rest % 128;
+      rest = Math.floor(rest / 128);
     }
-    this.buf[this.pos++] = u;
+    this.buf[this.pos++] = b;
   }
 
   uuid(id: string): void {

@@ -6,7 +6,8 @@
 //   start:   `samsa start` to the first answered ApiVersions, in a fresh process
 //   idle RSS: of that process after it has started and served one request
 // Like the baseline, the broker and its load run in one Node process (one event loop).
-// Env: TOTAL_MB (256), RUNS (3), PIPELINE (8), BASELINE (path to baseline.mjs).
+// One unmeasured warm-up run first, so the figures are steady-state rather than JIT warm-up.
+// Env: TOTAL_MB (256), RUNS (5), PIPELINE (8), BASELINE (path to baseline.mjs), VERBOSE (per-run figures).
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BASELINE = process.env.BASELINE ?? path.resolve(ROOT, '../shared/bench/baseline.mjs');
 const TOTAL_MB = Number(process.env.TOTAL_MB ?? 256);
-const RUNS = Number(process.env.RUNS ?? 3);
+const RUNS = Number(process.env.RUNS ?? 5);
 const PIPELINE = Number(process.env.PIPELINE ?? 8);
 const RECORD_BYTES = 1024;
 const RECORDS_PER_BATCH = 16;
@@ -41,17 +42,24 @@ function frame(key, version, correlationId, body) {
   return w.toBuffer();
 }
 
-/** A connection that pipelines requests and hands each response frame to `onResponse`. */
-function connect(port, onResponse) {
+/**
+ * A connection that pipelines requests: `onResponse` gets each response frame, and `refill`
+ * runs once per read, after the read's responses are handled (a client refills its window
+ * once per read rather than once per response).
+ */
+function connect(port, onResponse, refill) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1', () => resolve(sock));
     sock.once('error', reject);
     sock.setNoDelay(true);
+    // buffered reads of an incomplete frame, joined once the frame is whole
     let pending = [];
     let pendingBytes = 0;
+    let need = 4;
     sock.on('data', chunk => {
       pending.push(chunk);
       pendingBytes += chunk.length;
+      if (pendingBytes < need) return;
       let buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
       let pos = 0;
       while (buf.length - pos >= 4) {
@@ -63,6 +71,8 @@ function connect(port, onResponse) {
       buf = buf.subarray(pos);
       pending = buf.length ? [buf] : [];
       pendingBytes = buf.length;
+      need = buf.length >= 4 ? 4 + buf.readInt32BE(0) : 4;
+      refill();
     });
   });
 }
@@ -91,20 +101,25 @@ async function produceRun(broker, topic) {
   let answered = 0;
   let t0 = 0n;
   return new Promise(async resolve => {
-    const sock = await connect(broker.port, () => {
-      answered++;
-      if (answered === requests) {
-        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        sock.destroy();
-        resolve((requests * batch.length) / 1048576 / seconds);
-      } else pump();
-    });
+    let sock;
     const pump = () => {
+      if (answered === requests) return;
       while (sent < requests && sent - answered < PIPELINE) {
         sent++;
         sock.write(request);
       }
     };
+    sock = await connect(
+      broker.port,
+      () => {
+        if (++answered === requests) {
+          const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          sock.destroy();
+          resolve((requests * batch.length) / 1048576 / seconds);
+        }
+      },
+      pump,
+    );
     t0 = process.hrtime.bigint();
     pump();
   });
@@ -135,43 +150,60 @@ async function fetchRun(broker, topic, endOffset) {
       rackId: '',
     });
   return new Promise(async resolve => {
-    const sock = await connect(broker.port, f => {
-      const r = new Reader(f);
-      r.int32();
-      r.skipTaggedFields();
-      const res = fetchSpec.decodeResponse(r, 12);
-      bytes += res.responses[0].partitions[0].records.length;
-      answered++;
-      if (answered === fetches) {
-        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        sock.destroy();
-        resolve(bytes / 1048576 / seconds);
-      } else pump();
-    });
+    let sock;
     const pump = () => {
+      if (answered === fetches) return;
       while (sent < fetches && sent - answered < PIPELINE) sock.write(request(sent++));
     };
+    sock = await connect(
+      broker.port,
+      f => {
+        const r = new Reader(f);
+        r.int32();
+        r.skipTaggedFields();
+        const res = fetchSpec.decodeResponse(r, 12);
+        bytes += res.responses[0].partitions[0].records.length;
+        if (++answered === fetches) {
+          const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+          sock.destroy();
+          resolve(bytes / 1048576 / seconds);
+        }
+      },
+      pump,
+    );
     t0 = process.hrtime.bigint();
     pump();
   });
 }
 
+/** One produce run and one fetch run on a fresh broker; returns their MB/s. */
+async function samsaRun(run) {
+  const broker = await startBroker({ port: 0, config: { 'auto.create.topics.enable': 'false' } });
+  const topic = `bench-${run}`;
+  const cluster = broker.broker.cluster;
+  const plan = cluster.planTopic({ name: topic, numPartitions: 1, replicationFactor: 1, assignments: null, configs: new Map() });
+  cluster.createTopic(topic, plan.replicas, plan.configs);
+  const produce = await produceRun(broker, topic);
+  const fetch = await fetchRun(broker, topic, cluster.topic(topic).partitions[0].log.logEndOffset);
+  await broker.close();
+  return { produce, fetch };
+}
+
 async function dataPath() {
+  await samsaRun('warmup');
   const produce = [];
   const fetch = [];
   const baseIngest = [];
   const baseEgress = [];
   for (let run = 0; run < RUNS; run++) {
     baseIngest.push(runBaseline('ingest'));
-    const broker = await startBroker({ port: 0, config: { 'auto.create.topics.enable': 'false' } });
-    const topic = `bench-${run}`;
-    const cluster = broker.broker.cluster;
-    const plan = cluster.planTopic({ name: topic, numPartitions: 1, replicationFactor: 1, assignments: null, configs: new Map() });
-    cluster.createTopic(topic, plan.replicas, plan.configs);
-    produce.push(await produceRun(broker, topic));
     baseEgress.push(runBaseline('egress'));
-    fetch.push(await fetchRun(broker, topic, cluster.topic(topic).partitions[0].log.logEndOffset));
-    await broker.close();
+    const r = await samsaRun(run);
+    produce.push(r.produce);
+    fetch.push(r.fetch);
+    if (process.env.VERBOSE) {
+      console.log(`  run ${run}: produce ${r.produce.toFixed(0)} MB/s (baseline ingest ${baseIngest.at(-1)}), fetch ${r.fetch.toFixed(0)} MB/s (baseline egress ${baseEgress.at(-1)})`);
+    }
   }
   return { produce: median(produce), fetch: median(fetch), baseIngest: median(baseIngest), baseEgress: median(baseEgress) };
 }
@@ -225,7 +257,7 @@ if (!fs.existsSync(BASELINE)) {
   console.error(`baseline not found at ${BASELINE}; set BASELINE=/path/to/baseline.mjs`);
   process.exit(1);
 }
-console.log(`samsa bench: ${TOTAL_MB} MB per run, ${RUNS} runs (medians), ${PIPELINE} requests in flight, ${RECORD_BYTES} B records in ${batch.length} B batches`);
+console.log(`samsa bench: ${TOTAL_MB} MB per run, ${RUNS} runs after a warm-up (medians), ${PIPELINE} requests in flight, ${RECORD_BYTES} B records in ${batch.length} B batches, broker and load in one process like the baseline`);
 const d = await dataPath();
 const s = await startAndRss();
 const pct = (a, b) => `${Math.round((a / b) * 100)}%`;

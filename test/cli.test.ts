@@ -1,0 +1,267 @@
+// The CLI as users run it: `node bin/samsa …` (which loads dist/cli.cjs; `npm test` builds dist
+// first). Every spawned process is killed by its PID in teardown and every wait has a timeout.
+/* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestClient } from './helpers/client.js';
+import { ZERO_UUID } from '../src/protocol/wire.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin/samsa');
+const VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
+const WAIT_MS = 15_000;
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+interface LogLine {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+class Samsa {
+  readonly proc: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly logs: LogLine[] = [];
+  /** Lines of stdout that are not JSON (commander's --help and --version output). */
+  readonly text: string[] = [];
+  exitCode: number | null = null;
+  signal: NodeJS.Signals | null = null;
+  private readonly exited: Promise<number | null>;
+  private listeners: (() => void)[] = [];
+
+  constructor(t: Teardown, args: string[]) {
+    // As a user runs it: without the test runner's loaders, which tap's spawn wrapper puts in
+    // NODE_OPTIONS whatever env we pass; env(1) drops the variable and execs node, so the PID is node's.
+    this.proc = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let partial = '';
+    this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stdout += chunk;
+      partial += chunk;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        try {
+          this.logs.push(JSON.parse(line));
+        } catch {
+          this.text.push(line);
+        }
+      }
+      this.notify();
+    });
+    this.proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+      this.notify();
+    });
+    this.exited = new Promise(resolve => {
+      this.proc.on('exit', (code, signal) => {
+        this.exitCode = code;
+        this.signal = signal;
+        this.notify();
+        resolve(code);
+      });
+    });
+    t.teardown(() => {
+      if (this.proc.exitCode === null && this.proc.signalCode === null && this.proc.pid !== undefined) {
+        try {
+          process.kill(this.proc.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    });
+  }
+
+  private notify(): void {
+    for (const fn of this.listeners.splice(0)) fn();
+  }
+
+  /** Resolves when `check` holds (re-checked on every output or exit); rejects after the timeout. */
+  until<T>(check: () => T | undefined | null | false, what: string, timeoutMs = WAIT_MS): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`)), timeoutMs);
+      const attempt = () => {
+        const v = check();
+        if (v) {
+          clearTimeout(timer);
+          resolve(v);
+        } else if (this.exitCode !== null || this.signal !== null) {
+          clearTimeout(timer);
+          reject(new Error(`samsa exited (${this.exitCode ?? this.signal}) before ${what}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`));
+        } else this.listeners.push(attempt);
+      };
+      attempt();
+    });
+  }
+
+  log(msg: string, timeoutMs = WAIT_MS): Promise<LogLine> {
+    return this.until(() => this.logs.find(l => l.msg === msg), `log "${msg}"`, timeoutMs);
+  }
+
+  /** Waits for "broker started" and returns its bootstrap address. */
+  async started(): Promise<string> {
+    const line = await this.log('broker started');
+    return line.bootstrap as string;
+  }
+
+  exit(timeoutMs = WAIT_MS): Promise<number | null> {
+    return Promise.race([
+      this.exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`samsa still running after ${timeoutMs} ms\nstdout: ${this.stdout}\nstderr: ${this.stderr}`)), timeoutMs).unref(),
+      ),
+    ]);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function connect(t: Teardown, bootstrap: string): Promise<TestClient> {
+  const c = await TestClient.connect(bootstrap);
+  t.teardown(() => c.close());
+  return c;
+}
+
+/** Partitions of a topic auto-created by Metadata v12. */
+async function autoCreatedPartitions(c: TestClient, name: string): Promise<number> {
+  const res = await c.call(3, 12, { topics: [{ name, topicId: ZERO_UUID }], allowAutoTopicCreation: true });
+  if (res.topics[0].errorCode !== 0) throw new Error(`metadata for ${name}: error ${res.topics[0].errorCode}`);
+  return res.topics[0].partitions.length;
+}
+
+function propertiesFile(t: Teardown, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-cli-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'server.properties');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+t.test('start on a given port: logs "broker started", answers ApiVersions, SIGTERM exits 0', async t => {
+  const port = await freePort();
+  const s = new Samsa(t, ['start', '--port', String(port), '--log-level', 'info']);
+  const bootstrap = await s.started();
+  t.equal(bootstrap, `127.0.0.1:${port}`);
+  const started = s.logs.find(l => l.msg === 'broker started')!;
+  t.equal(started.level, 30, 'at info');
+  t.equal(started.nodeId, 0);
+  t.type(started.clusterId, 'string');
+
+  const c = await connect(t, bootstrap);
+  const res = await c.call(18, 3, { clientSoftwareName: 'cli-test', clientSoftwareVersion: '1' });
+  t.equal(res.errorCode, 0);
+  t.ok(res.apiKeys.some((k: any) => k.apiKey === 18 && k.maxVersion >= 3), 'lists ApiVersions');
+  t.ok(res.apiKeys.some((k: any) => k.apiKey === 0), 'lists Produce');
+
+  process.kill(s.proc.pid!, 'SIGTERM');
+  t.equal(await s.exit(), 0, 'exit code 0');
+  t.ok(s.logs.some(l => l.msg === 'shutting down' && l.signal === 'SIGTERM'), 'logs the signal');
+  t.ok(s.logs.some(l => l.msg === 'broker stopped'), 'logs "broker stopped"');
+  t.equal(s.stderr, '');
+  await c.waitClosed();
+});
+
+t.test('SIGINT also stops the broker cleanly', async t => {
+  const s = new Samsa(t, ['start', '--port', '0']);
+  const bootstrap = await s.started();
+  t.match(bootstrap, /^127\.0\.0\.1:\d+$/);
+  t.not(bootstrap, '127.0.0.1:0', 'port 0 picks a free port');
+  process.kill(s.proc.pid!, 'SIGINT');
+  t.equal(await s.exit(), 0);
+  t.ok(s.logs.some(l => l.msg === 'shutting down' && l.signal === 'SIGINT'));
+  t.ok(s.logs.some(l => l.msg === 'broker stopped'));
+});
+
+t.test('--config and --override take effect; --override wins', async t => {
+  const file = propertiesFile(t, '# test broker\nnum.partitions = 5\nauto.create.topics.enable=true\n');
+  const configOnly = new Samsa(t, ['start', '--port', '0', '--config', file]);
+  const both = new Samsa(t, ['start', '--port', '0', '--config', file, '--override', 'num.partitions=3']);
+  const overrideOnly = new Samsa(t, ['start', '--port', '0', '--override', 'num.partitions=4', '--override', 'auto.create.topics.enable=false']);
+  const [a, b, c] = await Promise.all([configOnly.started(), both.started(), overrideOnly.started()]);
+  t.equal(await autoCreatedPartitions(await connect(t, a), 'from-config'), 5, '--config sets num.partitions');
+  t.equal(await autoCreatedPartitions(await connect(t, b), 'from-override'), 3, '--override wins over --config');
+  const cc = await connect(t, c);
+  const res = await cc.call(3, 12, { topics: [{ name: 'not-created', topicId: ZERO_UUID }], allowAutoTopicCreation: true });
+  t.equal(res.topics[0].errorCode, 3, 'a repeated --override applies each (auto-creation off: UNKNOWN_TOPIC_OR_PARTITION)');
+  for (const s of [configOnly, both, overrideOnly]) process.kill(s.proc.pid!, 'SIGTERM');
+  t.same(await Promise.all([configOnly.exit(), both.exit(), overrideOnly.exit()]), [0, 0, 0]);
+});
+
+t.test('--host chooses the interface', async t => {
+  const s = new Samsa(t, ['start', '--port', '0', '--host', '127.0.0.2']);
+  const bootstrap = await s.started();
+  t.match(bootstrap, /^127\.0\.0\.2:\d+$/);
+  const c = await connect(t, bootstrap);
+  const res = await c.call(3, 12, { topics: null });
+  t.same(res.brokers.map((b: any) => b.host), ['127.0.0.2'], 'advertised as the address the client used');
+  const port = Number(bootstrap.split(':')[1]);
+  await t.rejects(TestClient.connect(`127.0.0.1:${port}`), { code: 'ECONNREFUSED' }, 'not listening on 127.0.0.1');
+  process.kill(s.proc.pid!, 'SIGTERM');
+  t.equal(await s.exit(), 0);
+});
+
+t.test('an unknown config key is a warning; the broker starts', async t => {
+  const s = new Samsa(t, ['start', '--port', '0', '--override', 'no.such.config=1']);
+  await s.started();
+  const warn = s.logs.find(l => l.config === 'no.such.config');
+  t.ok(warn, 'a log line names the key');
+  t.equal(warn?.level, 40, 'at warn');
+  t.equal(warn?.msg, 'The configuration was supplied but isn\'t a known config.');
+  process.kill(s.proc.pid!, 'SIGTERM');
+  t.equal(await s.exit(), 0);
+});
+
+t.test('refusals exit 1 with a clear message on stderr', async t => {
+  const cases: [string, string[], string | RegExp][] = [
+    ['--data-dir', ['start', '--port', '0', '--data-dir', 'x'], /^samsa: disk storage \(x\) is not built yet/],
+    ['--override without =', ['start', '--port', '0', '--override', 'badformat'], 'samsa: --override badformat: expected key=value\n'],
+    ['--override with an empty key', ['start', '--port', '0', '--override', '=3'], 'samsa: --override =3: expected key=value\n'],
+    ['an invalid config value', ['start', '--port', '0', '--override', 'num.partitions=zero'], 'samsa: Invalid value zero for configuration num.partitions: Not a number of type INT\n'],
+    ['a config value out of range', ['start', '--port', '0', '--override', 'num.partitions=0'], 'samsa: Invalid value 0 for configuration num.partitions: Value must be at least 1\n'],
+    ['log.dirs in a --config file', ['start', '--port', '0', '--config', propertiesFile(t, 'log.dirs=/tmp/samsa-data\n')], /disk storage \(\/tmp\/samsa-data\) is not built yet/],
+    ['a missing --config file', ['start', '--port', '0', '--config', '/nonexistent/samsa.properties'], /ENOENT.*\/nonexistent\/samsa\.properties/],
+    ['a bad --port', ['start', '--port', 'abc'], /--port NaN: not a port number/],
+    ['a port out of range', ['start', '--port', '70000'], /--port 70000: not a port number/],
+  ];
+  const runs = cases.map(([what, args, message]) => ({ what, message, s: new Samsa(t, args) }));
+  for (const { what, message, s } of runs) {
+    t.equal(await s.exit(), 1, `${what}: exit code 1`);
+    if (typeof message === 'string') t.equal(s.stderr, message, `${what}: stderr`);
+    else t.match(s.stderr, message, `${what}: stderr`);
+    t.notOk(s.logs.some(l => l.msg === 'broker started'), `${what}: no broker started`);
+  }
+});
+
+t.test('--version prints package.json\'s version; start --help lists the options', async t => {
+  const v = new Samsa(t, ['--version']);
+  t.equal(await v.exit(), 0);
+  t.equal(v.stdout, `${VERSION}\n`);
+
+  const h = new Samsa(t, ['start', '--help']);
+  t.equal(await h.exit(), 0);
+  for (const opt of ['--port <port>', '--host <host>', '--memory', '--data-dir <dir>', '--config <file>', '--override <key=value>', '--log-level <level>', '--help']) {
+    t.ok(h.stdout.includes(opt), `lists ${opt}`);
+  }
+  t.match(h.stdout, /^Usage: samsa start \[options\]/);
+
+  const unknown = new Samsa(t, ['start', '--no-such-flag']);
+  t.equal(await unknown.exit(), 1, 'an unknown option exits 1');
+  t.match(unknown.stderr, /unknown option '--no-such-flag'/);
+});
