@@ -70,9 +70,10 @@ export class Broker {
 
   /**
    * Handles one request frame (without its size prefix). Returns synchronously when the handler
-   * does, so the common produce path costs no promise.
+   * does, so the common produce path costs no promise. `framePieces`: for a frame the network
+   * joined from several reads, those reads' pieces (size prefix included), see arrivedAs().
    */
-  dispatch(conn: ConnectionInfo, frame: Buffer): Outcome | Promise<Outcome> {
+  dispatch(conn: ConnectionInfo, frame: Buffer, framePieces: readonly Buffer[] | null = null): Outcome | Promise<Outcome> {
     const r = new Reader(frame);
     let apiKey: number;
     let version: number;
@@ -103,7 +104,7 @@ export class Broker {
       throw err;
     }
     const handler = HANDLERS.get(apiKey)!;
-    const ctx: RequestContext = { broker: this, log: this.log, connection: conn, apiKey, apiVersion: version, correlationId, clientId };
+    const ctx: RequestContext = { broker: this, log: this.log, connection: conn, apiKey, apiVersion: version, correlationId, clientId, frame, framePieces };
     if (!handler.handle) {
       this.log.debug({ api: spec.name, version, correlationId }, 'API not built yet: answered UNSUPPORTED_VERSION');
       return this.respond(ctx, spec, handler, request, handler.errorResponse(request, version, ErrorCode.UNSUPPORTED_VERSION));

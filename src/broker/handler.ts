@@ -24,6 +24,34 @@ export interface RequestContext {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
+  /** The request frame, without its size prefix. */
+  readonly frame: Buffer;
+  /** When the frame arrived in several reads and was joined: those reads' pieces, prefix included. */
+  readonly framePieces: readonly Buffer[] | null;
+}
+
+/**
+ * The bytes of `view`, a slice of the request frame, as they arrived: null when the frame came
+ * in one read (the view itself is that memory), else the pieces of the reads it spans. A log
+ * keeps these rather than the joined copy, so data that straddled two reads is held once.
+ */
+export function arrivedAs(ctx: RequestContext, view: Buffer): Buffer[] | null {
+  const pieces = ctx.framePieces;
+  const frame = ctx.frame;
+  // small buffers share Node's pool: a view of the frame must also lie within it
+  if (pieces === null || view.buffer !== frame.buffer || view.byteOffset < frame.byteOffset || view.byteOffset + view.length > frame.byteOffset + frame.length) {
+    return null;
+  }
+  const start = view.byteOffset - frame.byteOffset + 4;
+  const end = start + view.length;
+  const out: Buffer[] = [];
+  let pos = 0;
+  for (const piece of pieces) {
+    const next = pos + piece.length;
+    if (start < next && end > pos) out.push(piece.subarray(Math.max(0, start - pos), Math.min(piece.length, end - pos)));
+    pos = next;
+  }
+  return out;
 }
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */

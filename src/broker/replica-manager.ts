@@ -103,7 +103,7 @@ export class ReplicaManager {
    * Validates one produced batch and appends it, as Kafka's ReplicaManager.appendRecords does for
    * one partition. Answers synchronously when the log does.
    */
-  append(p: Partition, records: Buffer | null, acks: number, produceVersion: number): AppendOutcome | Promise<AppendOutcome> {
+  append(p: Partition, records: Buffer | null, arrived: readonly Buffer[] | null, acks: number, produceVersion: number): AppendOutcome | Promise<AppendOutcome> {
     const leader = this.checkLeader(p, -1);
     if (leader !== ErrorCode.NONE) return failedAppend(leader);
     const settings = p.topic.settings;
@@ -128,7 +128,7 @@ export class ReplicaManager {
       const invalid = this.invalidTimestamps(records!, header, now, settings.timestampBeforeMaxMs, settings.timestampAfterMaxMs);
       if (invalid.length > 0) return failedAppend(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', invalid);
     }
-    const result = p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null });
+    const result = p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null, arrived });
     return result instanceof Promise ? result.then(r => appended(p, r)) : appended(p, result);
   }
 

@@ -23,6 +23,8 @@ export class Connection implements ConnectionInfo {
   private partial: Buffer[] = [];
   private partialBytes = 0;
   private frames: Buffer[] = [];
+  /** Frames joined from several reads, with the pieces of those reads they were joined from. */
+  private joined: Map<Buffer, Buffer[]> | null = null;
   private queuedBytes = 0;
   private busy = false;
   private closed = false;
@@ -53,6 +55,7 @@ export class Connection implements ConnectionInfo {
     socket.on('close', () => {
       this.closed = true;
       this.frames = [];
+      this.joined = null;
       this.onClosed(this);
     });
   }
@@ -113,7 +116,9 @@ export class Connection implements ConnectionInfo {
       this.partialBytes += take;
       pos += take;
       if (this.partialBytes === 4 + size) {
-        this.frames.push(Buffer.concat(this.partial, this.partialBytes).subarray(4));
+        const frame = Buffer.concat(this.partial, this.partialBytes).subarray(4);
+        (this.joined ??= new Map()).set(frame, this.partial);
+        this.frames.push(frame);
         this.queuedBytes += size;
         this.partial = [];
         this.partialBytes = 0;
@@ -138,9 +143,11 @@ export class Connection implements ConnectionInfo {
       }
       const frame = this.frames.shift()!;
       this.queuedBytes -= frame.length;
+      let pieces: Buffer[] | null = null;
+      if (this.joined !== null && (pieces = this.joined.get(frame) ?? null) !== null) this.joined.delete(frame);
       let outcome: Outcome | Promise<Outcome>;
       try {
-        outcome = this.broker.dispatch(this, frame);
+        outcome = this.broker.dispatch(this, frame, pieces);
       } catch (err) {
         this.log.error({ err, conn: this.describe() }, 'request dispatch failed');
         this.close('dispatch failed');

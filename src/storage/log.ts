@@ -30,6 +30,12 @@ export interface AppendOptions {
   leaderEpoch: number;
   /** Set for LogAppendTime topics: the broker's clock replaces the batch's max timestamp. */
   logAppendTime: number | null;
+  /**
+   * The same bytes as the batch, in the pieces of the network reads they arrived in, when the
+   * request was joined from several reads (see arrivedAs); a memory log keeps these rather than
+   * the joined copy. Null otherwise.
+   */
+  arrived: readonly Buffer[] | null;
 }
 
 export interface PartitionLog {

@@ -1,13 +1,14 @@
-// The in-memory partition log. A batch is kept as the view of the request it arrived in when that
-// buffer is mostly record data; small batches in large network reads are copied into
-// per-partition slabs instead, so a log never pins much memory it does not use. Batches are
-// indexed by base offset and read back as views: a fetch copies nothing.
-import { ATTRIBUTES, PARTITION_LEADER_EPOCH, TIMESTAMP_TYPE_BIT, assignBatch, recordTimestamps, type BatchHeader } from '../protocol/records.js';
+// The in-memory partition log. A batch is kept in the memory it arrived in (a view of the
+// network read, or the pieces of the reads a request straddled) when it is a good share of that
+// memory; small batches in large reads are copied into per-partition slabs instead, so a log
+// never pins much memory it does not use. Batches are indexed by base offset and read back as
+// views: a fetch copies nothing.
+import { ATTRIBUTES, HEADER_SIZE, TIMESTAMP_TYPE_BIT, assignBatch, recordTimestamps, type BatchHeader } from '../protocol/records.js';
 import type { AppendOptions, AppendResult, LogFactory, PartitionLog, ReadResult, TimestampOffset } from './log.js';
 
 const FIRST_SLAB = 16 * 1024;
 const MAX_SLAB = 1024 * 1024;
-/** A batch is kept in its request's buffer when it fills at least 1/KEEP_SHARE of it. */
+/** A batch is kept in the buffers it arrived in when it fills at least 1/KEEP_SHARE of each. */
 const KEEP_SHARE = 8;
 
 interface StoredBatch {
@@ -16,10 +17,34 @@ interface StoredBatch {
   maxTimestamp: number;
   /** Highest max timestamp of this batch and all before it: monotone, so binary-searchable. */
   runningMaxTimestamp: number;
-  bytes: Buffer;
+  leaderEpoch: number;
+  /** The batch's bytes: one buffer, or the pieces of the reads it straddled, in order. */
+  bytes: Buffer | readonly Buffer[];
+  size: number;
   /** Bytes of all batches before this one. */
   position: number;
 }
+
+/** Copies `src` over consecutive pieces, from the start of the first. */
+function writeAcross(pieces: readonly Buffer[], src: Buffer): void {
+  let done = 0;
+  for (const piece of pieces) {
+    if (done >= src.length) break;
+    done += src.copy(piece, 0, done);
+  }
+}
+
+/** Grows `run` by `piece` when it follows in memory; otherwise sets `run` aside and starts a new one. */
+function extendRun(records: Buffer[], run: Buffer | null, piece: Buffer): Buffer {
+  if (run !== null && run.buffer === piece.buffer && run.byteOffset + run.length === piece.byteOffset) {
+    return Buffer.from(piece.buffer, run.byteOffset, run.length + piece.length);
+  }
+  if (run !== null) records.push(run);
+  return piece;
+}
+
+/** A batch's bytes in one buffer (joined only for a batch kept in pieces, on the rare lookup paths). */
+const contiguous = (b: StoredBatch): Buffer => (Buffer.isBuffer(b.bytes) ? b.bytes : Buffer.concat(b.bytes as Buffer[], b.size));
 
 export class MemoryLog implements PartitionLog {
   private batches: StoredBatch[] = [];
@@ -49,13 +74,18 @@ export class MemoryLog implements PartitionLog {
   }
 
   /**
-   * Where a batch is kept: the request buffer it arrived in when the batch is a good share of
-   * it (a network read full of batches is kept whole at no cost), else a copy in the current
-   * slab, started larger when full.
+   * Where a batch is kept: the memory it arrived in when the batch is a good share of each
+   * buffer involved (a network read full of batches is kept whole at no cost), else a copy in
+   * the current slab, started larger when full. `batch` already carries its assigned header.
    */
-  private store(batch: Buffer): Buffer {
+  private store(batch: Buffer, arrived: readonly Buffer[] | null): Buffer | readonly Buffer[] {
     const n = batch.length;
-    if (n * KEEP_SHARE >= batch.buffer.byteLength) return batch;
+    if (arrived !== null) {
+      if (arrived.every(piece => n * KEEP_SHARE >= piece.buffer.byteLength)) {
+        writeAcross(arrived, batch.subarray(0, HEADER_SIZE));
+        return arrived;
+      }
+    } else if (n * KEEP_SHARE >= batch.buffer.byteLength) return batch;
     if (n > MAX_SLAB / 4) return Buffer.from(batch);
     if (this.slabUsed + n > this.slab.length) {
       while (this.nextSlabSize < n) this.nextSlabSize *= 2;
@@ -70,9 +100,9 @@ export class MemoryLog implements PartitionLog {
   }
 
   append(batch: Buffer, header: BatchHeader, opts: AppendOptions): AppendResult {
-    const bytes = this.store(batch);
     const baseOffset = this.endOffset;
-    assignBatch(bytes, baseOffset, opts.leaderEpoch, opts.logAppendTime);
+    assignBatch(batch, baseOffset, opts.leaderEpoch, opts.logAppendTime);
+    const bytes = this.store(batch, opts.arrived);
     const lastOffset = baseOffset + header.lastOffsetDelta;
     const maxTimestamp = opts.logAppendTime ?? header.maxTimestamp;
     const prev = this.batches.length ? this.batches[this.batches.length - 1]!.runningMaxTimestamp : -Infinity;
@@ -82,7 +112,9 @@ export class MemoryLog implements PartitionLog {
       lastOffset,
       maxTimestamp,
       runningMaxTimestamp: Math.max(prev, maxTimestamp),
+      leaderEpoch: opts.leaderEpoch,
       bytes,
+      size: batch.length,
       position: this.bytes,
     });
     this.endOffset = lastOffset + 1;
@@ -105,19 +137,15 @@ export class MemoryLog implements PartitionLog {
   async read(offset: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<ReadResult> {
     const records: Buffer[] = [];
     let total = 0;
-    // batches adjacent in memory (one slab, or one network read) are returned as one view
+    // pieces adjacent in memory (one slab, or one network read) are returned as one view
     let run: Buffer | null = null;
     for (let i = this.indexOf(offset); i < this.batches.length; i++) {
-      const b = this.batches[i]!.bytes;
-      if (this.batches[i]!.baseOffset >= upTo) break;
-      if (total + b.length > maxBytes && !(minOneBatch && total === 0)) break;
-      if (run !== null && run.buffer === b.buffer && run.byteOffset + run.length === b.byteOffset) {
-        run = Buffer.from(b.buffer, run.byteOffset, run.length + b.length);
-      } else {
-        if (run !== null) records.push(run);
-        run = b;
-      }
-      total += b.length;
+      const b = this.batches[i]!;
+      if (b.baseOffset >= upTo) break;
+      if (total + b.size > maxBytes && !(minOneBatch && total === 0)) break;
+      if (Buffer.isBuffer(b.bytes)) run = extendRun(records, run, b.bytes);
+      else for (const piece of b.bytes as readonly Buffer[]) run = extendRun(records, run, piece);
+      total += b.size;
     }
     if (run !== null) records.push(run);
     return { records, bytes: total };
@@ -151,9 +179,10 @@ export class MemoryLog implements PartitionLog {
 
   /** The first record of a batch whose timestamp satisfies `match` (the batch itself if its codec is unreadable here). */
   private findInBatch(b: StoredBatch, match: (ts: number) => boolean): TimestampOffset {
-    const leaderEpoch = b.bytes.readInt32BE(PARTITION_LEADER_EPOCH);
-    if ((b.bytes.readInt16BE(ATTRIBUTES) & TIMESTAMP_TYPE_BIT) === 0) {
-      const records = recordTimestamps(b.bytes);
+    const leaderEpoch = b.leaderEpoch;
+    const bytes = contiguous(b);
+    if ((bytes.readInt16BE(ATTRIBUTES) & TIMESTAMP_TYPE_BIT) === 0) {
+      const records = recordTimestamps(bytes);
       if (records !== null) {
         for (const r of records) {
           if (r.offset >= this.startOffset && match(r.timestamp)) return { offset: r.offset, timestamp: r.timestamp, leaderEpoch };
@@ -167,7 +196,7 @@ export class MemoryLog implements PartitionLog {
     const i = this.indexOf(offset);
     const b = this.batches[i];
     if (b === undefined || b.baseOffset > offset) return -1;
-    return b.bytes.readInt32BE(PARTITION_LEADER_EPOCH);
+    return b.leaderEpoch;
   }
 
   async close(): Promise<void> {

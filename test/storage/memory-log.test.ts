@@ -32,7 +32,7 @@ function inside(b: Buffer, total: number, at = 7): Buffer {
 }
 
 const append = (log: PartitionLog, b: Buffer, leaderEpoch = 0, logAppendTime: number | null = null) =>
-  log.append(b, header(b), { leaderEpoch, logAppendTime }) as ReturnType<MemoryLog['append']>;
+  log.append(b, header(b), { leaderEpoch, logAppendTime, arrived: null }) as ReturnType<MemoryLog["append"]>;
 
 const baseOffsets = (bufs: Buffer[]) => decodeBatches(Buffer.concat(bufs)).map(d => d.baseOffset);
 const END = Number.MAX_SAFE_INTEGER;

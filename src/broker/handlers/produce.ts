@@ -3,7 +3,7 @@
 // response; if any partition failed, the connection is closed instead, as Kafka does, so the
 // client refreshes its metadata. Kafka's error response answers every partition of the request
 // with the error and its message, offsets unknown (-1).
-import { NO_RESPONSE, type Handler } from '../handler.js';
+import { NO_RESPONSE, arrivedAs, type Handler } from '../handler.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AppendOutcome } from '../replica-manager.js';
 import type { Topic } from '../../cluster/cluster.js';
@@ -65,7 +65,8 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
         else if (partition === undefined) partitionResponses.push(partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         else if (!validAcks) partitionResponses.push(partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS));
         else {
-          const out = replicas.append(partition, pd.records as Buffer | null, req.acks, v);
+          const records = pd.records as Buffer | null;
+          const out = replicas.append(partition, records, records === null ? null : arrivedAs(ctx, records), req.acks, v);
           if (out instanceof Promise) {
             const slot = partitionResponses.push(partitionError(pd.index, ErrorCode.NONE)) - 1;
             (waiting ??= []).push(out.then(o => void (partitionResponses[slot] = partitionResponse(pd.index, o))));
