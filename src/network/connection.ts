@@ -8,6 +8,8 @@ import type { ConnectionInfo } from '../broker/handler.js';
 
 /** Stop reading while this many response bytes wait in the socket for a slow reader. */
 const WRITE_HIGH_WATER = 8 * 1024 * 1024;
+/** Responses of a loop turn totalling at most this are joined into one buffer before writing. */
+const JOIN_LIMIT = 16 * 1024;
 /** Stop reading while this many request bytes are framed but not yet handled. */
 const QUEUED_HIGH_WATER = 16 * 1024 * 1024;
 
@@ -29,11 +31,24 @@ export class Connection implements ConnectionInfo {
   private busy = false;
   private closed = false;
   private paused = false;
-  private corked = false;
-  private readonly uncork = () => {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
+  /** Responses finished in this turn of the event loop, sent together at its end. */
+  private out: Buffer[] = [];
+  private outBytes = 0;
+  private flushScheduled = false;
+  private readonly flush = () => {
+    this.flushScheduled = false;
+    const out = this.out;
+    if (out.length === 0 || this.closed) return;
+    this.out = [];
+    // small responses are joined into one write; large ones (fetched data) go out as they are
+    if (out.length === 1) this.socket.write(out[0]!);
+    else if (this.outBytes <= JOIN_LIMIT) this.socket.write(Buffer.concat(out, this.outBytes));
+    else {
+      this.socket.cork();
+      for (const c of out) this.socket.write(c);
+      this.socket.uncork();
+    }
+    this.outBytes = 0;
   };
 
   constructor(
@@ -68,6 +83,7 @@ export class Connection implements ConnectionInfo {
   close(reason: string): void {
     if (this.closed) return;
     this.log.debug({ conn: this.describe(), reason }, 'closing connection');
+    this.flush();
     this.closed = true;
     this.frames = [];
     this.socket.destroySoon();
@@ -137,7 +153,7 @@ export class Connection implements ConnectionInfo {
   /** Handles queued frames one after another until one must wait (async handler or a full socket). */
   private pump(): void {
     while (!this.busy && !this.closed && this.frames.length > 0) {
-      if (this.socket.writableLength > WRITE_HIGH_WATER) {
+      if (this.socket.writableLength + this.outBytes > WRITE_HIGH_WATER) {
         this.pause();
         return;
       }
@@ -182,13 +198,14 @@ export class Connection implements ConnectionInfo {
       return;
     }
     if (outcome.kind === 'respond') {
-      // responses finished in one turn of the event loop leave in one vectored write
-      if (!this.corked) {
-        this.corked = true;
-        this.socket.cork();
-        setImmediate(this.uncork);
+      for (const c of outcome.chunks) {
+        this.out.push(c);
+        this.outBytes += c.length;
       }
-      for (const c of outcome.chunks) this.socket.write(c);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
     }
   }
 
@@ -200,7 +217,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed && this.socket.writableLength <= WRITE_HIGH_WATER && this.queuedBytes <= QUEUED_HIGH_WATER) {
+    if (this.paused && !this.closed && this.socket.writableLength + this.outBytes <= WRITE_HIGH_WATER && this.queuedBytes <= QUEUED_HIGH_WATER) {
       this.paused = false;
       this.socket.resume();
       if (!this.busy) this.pump();

@@ -1,8 +1,12 @@
-// The in-memory partition log. A batch is kept in the memory it arrived in (a view of the
+// The in-memory partition log. A batch is kept in the memory it arrived in (a region of the
 // network read, or the pieces of the reads a request straddled) when it is a good share of that
 // memory; small batches in large reads are copied into per-partition slabs instead, so a log
 // never pins much memory it does not use. Batches are indexed by base offset and read back as
 // views: a fetch copies nothing.
+//
+// Batch metadata lives in typed columns and batches are referenced by their ArrayBuffer and
+// offset, so a stored batch costs no JS object of its own: the garbage collector, which walks
+// every live object on each major collection, has as little to do as the data allows.
 import { ATTRIBUTES, HEADER_SIZE, TIMESTAMP_TYPE_BIT, assignBatch, recordTimestamps, type BatchHeader } from '../protocol/records.js';
 import type { AppendOptions, AppendResult, LogFactory, PartitionLog, ReadResult, TimestampOffset } from './log.js';
 
@@ -10,20 +14,8 @@ const FIRST_SLAB = 16 * 1024;
 const MAX_SLAB = 1024 * 1024;
 /** A batch is kept in the buffers it arrived in when it fills at least 1/KEEP_SHARE of each. */
 const KEEP_SHARE = 8;
-
-interface StoredBatch {
-  baseOffset: number;
-  lastOffset: number;
-  maxTimestamp: number;
-  /** Highest max timestamp of this batch and all before it: monotone, so binary-searchable. */
-  runningMaxTimestamp: number;
-  leaderEpoch: number;
-  /** The batch's bytes: one buffer, or the pieces of the reads it straddled, in order. */
-  bytes: Buffer | readonly Buffer[];
-  size: number;
-  /** Bytes of all batches before this one. */
-  position: number;
-}
+/** `at` of a batch kept in pieces (its memory entry is then the list of pieces). */
+const IN_PIECES = -1;
 
 /** Copies `src` over consecutive pieces, from the start of the first. */
 function writeAcross(pieces: readonly Buffer[], src: Buffer): void {
@@ -34,27 +26,37 @@ function writeAcross(pieces: readonly Buffer[], src: Buffer): void {
   }
 }
 
-/** Grows `run` by `piece` when it follows in memory; otherwise sets `run` aside and starts a new one. */
-function extendRun(records: Buffer[], run: Buffer | null, piece: Buffer): Buffer {
-  if (run !== null && run.buffer === piece.buffer && run.byteOffset + run.length === piece.byteOffset) {
-    return Buffer.from(piece.buffer, run.byteOffset, run.length + piece.length);
-  }
-  if (run !== null) records.push(run);
-  return piece;
+function grown<T extends Float64Array | Int32Array>(a: T, n: number): T {
+  if (n < a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
 }
 
-/** A batch's bytes in one buffer (joined only for a batch kept in pieces, on the rare lookup paths). */
-const contiguous = (b: StoredBatch): Buffer => (Buffer.isBuffer(b.bytes) ? b.bytes : Buffer.concat(b.bytes as Buffer[], b.size));
-
 export class MemoryLog implements PartitionLog {
-  private batches: StoredBatch[] = [];
+  // one entry per batch, in offset order
+  private count = 0;
+  private baseOffsets = new Float64Array(16);
+  private lastOffsets = new Float64Array(16);
+  private maxTimestamps = new Float64Array(16);
+  /** Highest max timestamp of a batch and all before it: monotone, so binary-searchable. */
+  private runningMax = new Float64Array(16);
+  /** Bytes of all batches before each one. */
+  private positions = new Float64Array(16);
+  private sizes = new Int32Array(16);
+  private epochs = new Int32Array(16);
+  /** Byte offset of each batch in its ArrayBuffer, or IN_PIECES. */
+  private at = new Float64Array(16);
+  /** Each batch's ArrayBuffer, or the pieces it is kept in. */
+  private memory: (ArrayBufferLike | readonly Buffer[])[] = [];
+
   private slab: Buffer = Buffer.allocUnsafe(0);
   private slabUsed = 0;
   private nextSlabSize = FIRST_SLAB;
   private endOffset = 0;
   private startOffset = 0;
   private bytes = 0;
-  /** Index in `batches` of the first batch holding the largest timestamp. */
+  /** Index of the first batch holding the largest timestamp. */
   private maxTimestampBatch = -1;
 
   get logStartOffset(): number {
@@ -71,6 +73,12 @@ export class MemoryLog implements PartitionLog {
 
   get sizeInBytes(): number {
     return this.bytes;
+  }
+
+  /** How many buffers hold batch `index` (1, or the pieces of the reads it straddled); for diagnostics and tests. */
+  buffersOf(index: number): number {
+    const m = this.memory[index];
+    return m === undefined ? 0 : this.at[index] === IN_PIECES ? (m as readonly Buffer[]).length : 1;
   }
 
   /**
@@ -102,33 +110,49 @@ export class MemoryLog implements PartitionLog {
   append(batch: Buffer, header: BatchHeader, opts: AppendOptions): AppendResult {
     const baseOffset = this.endOffset;
     assignBatch(batch, baseOffset, opts.leaderEpoch, opts.logAppendTime);
-    const bytes = this.store(batch, opts.arrived);
+    const kept = this.store(batch, opts.arrived);
     const lastOffset = baseOffset + header.lastOffsetDelta;
     const maxTimestamp = opts.logAppendTime ?? header.maxTimestamp;
-    const prev = this.batches.length ? this.batches[this.batches.length - 1]!.runningMaxTimestamp : -Infinity;
-    if (maxTimestamp > prev) this.maxTimestampBatch = this.batches.length;
-    this.batches.push({
-      baseOffset,
-      lastOffset,
-      maxTimestamp,
-      runningMaxTimestamp: Math.max(prev, maxTimestamp),
-      leaderEpoch: opts.leaderEpoch,
-      bytes,
-      size: batch.length,
-      position: this.bytes,
-    });
+    const i = this.count;
+    const prev = i > 0 ? this.runningMax[i - 1]! : -Infinity;
+    if (maxTimestamp > prev) this.maxTimestampBatch = i;
+    if (i === this.baseOffsets.length) {
+      this.baseOffsets = grown(this.baseOffsets, i);
+      this.lastOffsets = grown(this.lastOffsets, i);
+      this.maxTimestamps = grown(this.maxTimestamps, i);
+      this.runningMax = grown(this.runningMax, i);
+      this.positions = grown(this.positions, i);
+      this.sizes = grown(this.sizes, i);
+      this.epochs = grown(this.epochs, i);
+      this.at = grown(this.at, i);
+    }
+    this.baseOffsets[i] = baseOffset;
+    this.lastOffsets[i] = lastOffset;
+    this.maxTimestamps[i] = maxTimestamp;
+    this.runningMax[i] = Math.max(prev, maxTimestamp);
+    this.positions[i] = this.bytes;
+    this.sizes[i] = batch.length;
+    this.epochs[i] = opts.leaderEpoch;
+    if (Buffer.isBuffer(kept)) {
+      this.memory.push(kept.buffer);
+      this.at[i] = kept.byteOffset;
+    } else {
+      this.memory.push(kept);
+      this.at[i] = IN_PIECES;
+    }
+    this.count = i + 1;
     this.endOffset = lastOffset + 1;
     this.bytes += batch.length;
     return { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1, logStartOffset: this.startOffset };
   }
 
-  /** Index of the first batch whose last offset is >= offset (batches.length if none). */
+  /** Index of the first batch whose last offset is >= offset (count if none). */
   private indexOf(offset: number): number {
     let lo = 0;
-    let hi = this.batches.length;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.batches[mid]!.lastOffset < offset) lo = mid + 1;
+      if (this.lastOffsets[mid]! < offset) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -137,50 +161,78 @@ export class MemoryLog implements PartitionLog {
   async read(offset: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<ReadResult> {
     const records: Buffer[] = [];
     let total = 0;
-    // pieces adjacent in memory (one slab, or one network read) are returned as one view
-    let run: Buffer | null = null;
-    for (let i = this.indexOf(offset); i < this.batches.length; i++) {
-      const b = this.batches[i]!;
-      if (b.baseOffset >= upTo) break;
-      if (total + b.size > maxBytes && !(minOneBatch && total === 0)) break;
-      if (Buffer.isBuffer(b.bytes)) run = extendRun(records, run, b.bytes);
-      else for (const piece of b.bytes as readonly Buffer[]) run = extendRun(records, run, piece);
-      total += b.size;
+    // a run of batches adjacent in memory (one slab, or one network read) is returned as one view
+    let runBuffer: ArrayBufferLike | null = null;
+    let runStart = 0;
+    let runEnd = 0;
+    for (let i = this.indexOf(offset); i < this.count; i++) {
+      if (this.baseOffsets[i]! >= upTo) break;
+      const size = this.sizes[i]!;
+      if (total + size > maxBytes && !(minOneBatch && total === 0)) break;
+      const at = this.at[i]!;
+      if (at !== IN_PIECES) {
+        const memory = this.memory[i] as ArrayBufferLike;
+        if (memory === runBuffer && at === runEnd) runEnd += size;
+        else {
+          if (runBuffer !== null) records.push(Buffer.from(runBuffer, runStart, runEnd - runStart));
+          runBuffer = memory;
+          runStart = at;
+          runEnd = at + size;
+        }
+      } else {
+        for (const piece of this.memory[i] as readonly Buffer[]) {
+          if (piece.buffer === runBuffer && piece.byteOffset === runEnd) runEnd += piece.length;
+          else {
+            if (runBuffer !== null) records.push(Buffer.from(runBuffer, runStart, runEnd - runStart));
+            runBuffer = piece.buffer;
+            runStart = piece.byteOffset;
+            runEnd = piece.byteOffset + piece.length;
+          }
+        }
+      }
+      total += size;
     }
-    if (run !== null) records.push(run);
+    if (runBuffer !== null) records.push(Buffer.from(runBuffer, runStart, runEnd - runStart));
     return { records, bytes: total };
   }
 
   bytesFrom(offset: number, upTo: number): number {
     const i = this.indexOf(offset);
-    if (i >= this.batches.length) return 0;
-    const j = upTo >= this.endOffset ? this.batches.length : this.indexOf(upTo);
-    const end = j >= this.batches.length ? this.bytes : this.batches[j]!.position;
-    return Math.max(0, end - this.batches[i]!.position);
+    if (i >= this.count) return 0;
+    const j = upTo >= this.endOffset ? this.count : this.indexOf(upTo);
+    const end = j >= this.count ? this.bytes : this.positions[j]!;
+    return Math.max(0, end - this.positions[i]!);
   }
 
   async offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null> {
     let lo = this.indexOf(this.startOffset);
-    let hi = this.batches.length;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.batches[mid]!.runningMaxTimestamp < timestamp) lo = mid + 1;
+      if (this.runningMax[mid]! < timestamp) lo = mid + 1;
       else hi = mid;
     }
-    if (lo >= this.batches.length) return null;
-    return this.findInBatch(this.batches[lo]!, ts => ts >= timestamp);
+    if (lo >= this.count) return null;
+    return this.findInBatch(lo, ts => ts >= timestamp);
   }
 
   async maxTimestampOffset(): Promise<TimestampOffset | null> {
     if (this.maxTimestampBatch < 0) return null;
-    const b = this.batches[this.maxTimestampBatch]!;
-    return this.findInBatch(b, ts => ts === b.maxTimestamp);
+    const max = this.maxTimestamps[this.maxTimestampBatch]!;
+    return this.findInBatch(this.maxTimestampBatch, ts => ts === max);
   }
 
-  /** The first record of a batch whose timestamp satisfies `match` (the batch itself if its codec is unreadable here). */
-  private findInBatch(b: StoredBatch, match: (ts: number) => boolean): TimestampOffset {
-    const leaderEpoch = b.leaderEpoch;
-    const bytes = contiguous(b);
+  /** Batch `i`'s bytes in one buffer (joined only for a batch kept in pieces, on these rare lookup paths). */
+  private contiguous(i: number): Buffer {
+    const at = this.at[i]!;
+    if (at !== IN_PIECES) return Buffer.from(this.memory[i] as ArrayBufferLike, at, this.sizes[i]!);
+    return Buffer.concat(this.memory[i] as Buffer[], this.sizes[i]!);
+  }
+
+  /** The first record of batch `i` whose timestamp satisfies `match` (the batch itself if its codec is unreadable here). */
+  private findInBatch(i: number, match: (ts: number) => boolean): TimestampOffset {
+    const leaderEpoch = this.epochs[i]!;
+    const bytes = this.contiguous(i);
     if ((bytes.readInt16BE(ATTRIBUTES) & TIMESTAMP_TYPE_BIT) === 0) {
       const records = recordTimestamps(bytes);
       if (records !== null) {
@@ -189,18 +241,18 @@ export class MemoryLog implements PartitionLog {
         }
       }
     }
-    return { offset: Math.max(b.baseOffset, this.startOffset), timestamp: b.maxTimestamp, leaderEpoch };
+    return { offset: Math.max(this.baseOffsets[i]!, this.startOffset), timestamp: this.maxTimestamps[i]!, leaderEpoch };
   }
 
   epochAt(offset: number): number {
     const i = this.indexOf(offset);
-    const b = this.batches[i];
-    if (b === undefined || b.baseOffset > offset) return -1;
-    return b.leaderEpoch;
+    if (i >= this.count || this.baseOffsets[i]! > offset) return -1;
+    return this.epochs[i]!;
   }
 
   async close(): Promise<void> {
-    this.batches = [];
+    this.count = 0;
+    this.memory = [];
     this.slab = Buffer.allocUnsafe(0);
   }
 }
