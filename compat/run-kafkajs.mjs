@@ -172,14 +172,12 @@ function newestMtime(files) {
 }
 
 function ensureBuilt() {
-  const marker = path.join(SAMSA_ROOT, 'dist', 'cli.js');
+  const marker = path.join(SAMSA_ROOT, 'dist', 'cli.cjs');
   const sources = walk(path.join(SAMSA_ROOT, 'src')).concat([path.join(SAMSA_ROOT, 'tsconfig.json')]);
   if (fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= newestMtime(sources)) return;
-  log('dist/ is older than src/: building Samsa (tsc -p tsconfig.json)');
-  const tsc = path.join(SAMSA_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  // --noEmitOnError: a build with type errors leaves dist/ stale, so the next run tries again
-  // instead of taking the half-built dist/ as fresh.
-  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmitOnError'], { cwd: SAMSA_ROOT, stdio: 'inherit' });
+  log('dist/ is older than src/: building Samsa (npm run build)');
+  // the build type-checks first, so a tree with type errors leaves dist/ as it was
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: SAMSA_ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`the Samsa build failed (exit ${r.status})`);
 }
 
