@@ -182,6 +182,22 @@ export interface RecordInput {
 const toBuf = (x: Buffer | string | null | undefined): Buffer | null =>
   x === null || x === undefined ? null : typeof x === 'string' ? Buffer.from(x) : x;
 
+/** A record field: varint length (-1 for null), then the bytes. */
+function writeVarBytes(w: Writer, b: Buffer | null): void {
+  if (b === null) w.varint(-1);
+  else {
+    w.varint(b.length);
+    w.raw(b);
+  }
+}
+
+function readVarBytes(r: Reader): Buffer | null {
+  const len = r.varint();
+  if (len < 0) return null;
+  r.need(len);
+  return Buffer.from(r.buf.subarray(r.pos, (r.pos += len)));
+}
+
 /** Encodes an uncompressed RecordBatch (magic 2) with a correct CRC32C. */
 export function encodeRecordBatch(records: RecordInput[], opts: BatchOptions = {}): Buffer {
   const now = Date.now();
@@ -198,30 +214,13 @@ export function encodeRecordBatch(records: RecordInput[], opts: BatchOptions = {
     r.int8(0); // record attributes, unused
     r.varlong(ts - baseTimestamp);
     r.varint(delta);
-    const key = toBuf(rec.key);
-    if (key === null) r.varint(-1);
-    else {
-      r.varint(key.length);
-      r.raw(key);
-    }
-    const value = toBuf(rec.value);
-    if (value === null) r.varint(-1);
-    else {
-      r.varint(value.length);
-      r.raw(value);
-    }
+    writeVarBytes(r, toBuf(rec.key));
+    writeVarBytes(r, toBuf(rec.value));
     const headers = rec.headers ?? [];
     r.varint(headers.length);
     for (const h of headers) {
-      const hk = Buffer.from(h.key);
-      r.varint(hk.length);
-      r.raw(hk);
-      const hv = toBuf(h.value);
-      if (hv === null) r.varint(-1);
-      else {
-        r.varint(hv.length);
-        r.raw(hv);
-      }
+      writeVarBytes(r, Buffer.from(h.key));
+      writeVarBytes(r, toBuf(h.value));
     }
     const rb = r.toBuffer();
     body.varint(rb.length);
@@ -298,20 +297,14 @@ export function decodeBatch(batch: Buffer): DecodedBatch {
     r.int8();
     const tsDelta = r.varlong();
     const offsetDelta = r.varint();
-    const keyLen = r.varint();
-    const key = keyLen < 0 ? null : Buffer.from(r.buf.subarray(r.pos, (r.pos += keyLen)));
-    const valueLen = r.varint();
-    const value = valueLen < 0 ? null : Buffer.from(r.buf.subarray(r.pos, (r.pos += valueLen)));
+    const key = readVarBytes(r);
+    const value = readVarBytes(r);
     const headerCount = r.varint();
     const headers: RecordHeader[] = [];
     for (let h = 0; h < headerCount; h++) {
-      const hkLen = r.varint();
-      const hk = r.buf.toString('utf8', r.pos, (r.pos += hkLen));
-      const hvLen = r.varint();
-      const hv = hvLen < 0 ? null : Buffer.from(r.buf.subarray(r.pos, (r.pos += hvLen)));
-      headers.push({ key: hk, value: hv });
+      const hk = readVarBytes(r);
+      headers.push({ key: hk === null ? '' : hk.toString('utf8'), value: readVarBytes(r) });
     }
-    if (r.pos > section.length) throw new Error('record runs past its batch');
     r.pos = end;
     records.push({
       offset: baseOffset + offsetDelta,
