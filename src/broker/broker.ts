@@ -42,6 +42,8 @@ export class Broker {
   readonly clock: Clock;
   readonly fetchSessions: FetchSessionCache;
   readonly replicas: ReplicaManager;
+  /** Debug logging costs the hot path nothing when it is off. */
+  private readonly debug: boolean;
 
   constructor(deps: BrokerDeps) {
     this.nodeId = deps.nodeId;
@@ -51,6 +53,7 @@ export class Broker {
     this.clock = deps.clock;
     this.fetchSessions = new FetchSessionCache(deps.config.int('max.incremental.fetch.session.cache.slots'), deps.clock);
     this.replicas = new ReplicaManager(deps.nodeId, deps.clock);
+    this.debug = deps.log.isLevelEnabled('debug');
   }
 
   /** Releases the logs; the listener is closed first by whoever started the broker. */
@@ -103,6 +106,7 @@ export class Broker {
       }
       throw err;
     }
+    if (this.debug) this.log.debug({ api: spec.name, version, correlationId, clientId, conn: conn.id }, 'request');
     const handler = HANDLERS.get(apiKey)!;
     const ctx: RequestContext = { broker: this, log: this.log, connection: conn, apiKey, apiVersion: version, correlationId, clientId, frame, framePieces };
     if (!handler.handle) {

@@ -49,6 +49,8 @@ export class Connection implements ConnectionInfo {
       this.socket.uncork();
     }
     this.outBytes = 0;
+    // a pause for output waiting here ends when the socket took it all at once (no 'drain' follows)
+    this.maybeResume();
   };
 
   constructor(
