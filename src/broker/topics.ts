@@ -68,4 +68,3 @@ export function duplicates<T>(items: readonly T[]): Set<T> {
   return dup;
 }
 
-export { ErrorCode };

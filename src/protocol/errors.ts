@@ -140,7 +140,6 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;
-export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
 
 const MESSAGES: Record<number, string> = {
   [-1]: 'The server experienced an unexpected error when processing the request.',
@@ -291,10 +290,6 @@ export function errorName(code: number): string {
 /** Kafka's default message for an error code. */
 export function errorMessage(code: number): string {
   return MESSAGES[code] ?? errorName(code);
-}
-
-export function isErrorCode(code: number): boolean {
-  return NAMES.has(code);
 }
 
 /** A client's mistake found deep in a handler: answered with `code`, never a crash. */
