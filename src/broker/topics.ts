@@ -1,6 +1,6 @@
 // Helpers shared by the topic-facing handlers (Metadata, CreateTopics, Produce, Fetch, …).
 import type { Topic } from '../cluster/cluster.js';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { KafkaError } from '../protocol/errors.js';
 import { parseListener } from '../cluster/listeners.js';
 import type { Broker } from './broker.js';
 import type { ConnectionInfo } from './handler.js';
