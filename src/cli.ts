@@ -18,7 +18,7 @@ export async function main(argv: string[], version: string): Promise<void> {
     .option('-p, --port <port>', 'TCP port (0 picks a free one); default: from listeners, else 9092', v => Number(v))
     .option('--host <host>', 'interface to listen on; default: from listeners, else 127.0.0.1')
     .addOption(new Option('--memory', 'keep data in memory (the default)').conflicts('dataDir'))
-    .option('--data-dir <dir>', 'keep data in this directory (not built yet)')
+    .option('--data-dir <dir>', "keep data in this directory (Kafka's log.dirs); reopened on the next start")
     .option('--config <file>', 'broker configs in Kafka server.properties format')
     .option('--override <key=value>', 'a broker config under its Kafka name; repeatable, wins over --config', collect, [])
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', 'info')

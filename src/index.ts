@@ -3,6 +3,7 @@
 //   new Kafka({ brokers: [broker.bootstrap] });
 //   await broker.close();
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { Broker } from './broker/broker.js';
 import { systemClock, type Clock } from './broker/clock.js';
@@ -12,6 +13,8 @@ import { parseListener } from './cluster/listeners.js';
 import { Listener } from './network/listener.js';
 import { randomUuid } from './protocol/wire.js';
 import { MemoryLogFactory } from './storage/memory-log.js';
+import { DiskLogFactory, partitionDirName } from './storage/log-manager.js';
+import { META_PROPERTIES, MetadataStore } from './cluster/metadata-store.js';
 
 export interface BrokerOptions {
   /** TCP port; 0 picks a free one. Default: the port of `listeners`, else 9092. */
@@ -20,8 +23,10 @@ export interface BrokerOptions {
   host?: string;
   /** Broker configs under Kafka's names (server.properties keys), e.g. { 'num.partitions': 3 }. */
   config?: Record<string, string | number | boolean>;
-  /** Keep data in this directory instead of memory (not built yet: the storage engine issue). */
+  /** Keep data in this directory (Kafka's log.dirs) instead of memory; reopened on the next start. */
   dataDir?: string;
+  /** Disk mode: segment files kept open at once; the least recently used close beyond it. Default 1000. */
+  maxOpenFiles?: number;
   /** Cluster id reported in Metadata; default: a random one. */
   clusterId?: string;
   /** A pino logger to use; default: one at `logLevel`. */
@@ -45,6 +50,57 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/**
+ * Opens a data directory: its identity (meta.properties), its topics, and each partition's log,
+ * recovering what an unclean shutdown left. Directories of partitions no topic owns (a topic
+ * deleted while the broker crashed) are removed.
+ */
+function openDataDir(
+  dataDir: string,
+  o: { config: BrokerConfig; log: Logger; clock: Clock; nodeId: number; clusterId: string | undefined; newClusterId: string; maxOpenFiles: number },
+): Cluster {
+  const store = new MetadataStore(dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const stored = store.load();
+  if (stored !== null && o.clusterId !== undefined && stored.clusterId !== o.clusterId) {
+    throw new Error(`the cluster id ${stored.clusterId} in ${dataDir} does not match the configured ${o.clusterId}`);
+  }
+  if (stored !== null && stored.nodeId !== o.nodeId) {
+    throw new Error(`the node.id ${stored.nodeId} in ${dataDir} does not match the configured ${o.nodeId}`);
+  }
+  const logs = new DiskLogFactory({
+    dataDir,
+    log: o.log,
+    clock: o.clock,
+    maxOpenFiles: o.maxOpenFiles,
+    checkpointIntervalMs: o.config.int('log.flush.offset.checkpoint.interval.ms'),
+  });
+  const dirs = logs.partitionDirs();
+  if (stored === null && dirs.length > 0) {
+    throw new Error(`${dataDir} holds partition directories but no ${META_PROPERTIES}: not a Samsa data directory, or its metadata was lost`);
+  }
+  const clusterId = stored?.clusterId ?? o.newClusterId;
+  if (stored === null) {
+    store.saveIdentity(clusterId, o.nodeId);
+    store.saveTopics([]);
+  }
+  const cluster = new Cluster({
+    clusterId,
+    nodes: [{ nodeId: o.nodeId, rack: null }],
+    config: o.config,
+    logs,
+    random: randomBytes,
+    onChange: c => store.saveTopics(c.topicRecords()),
+  });
+  const owned = new Set<string>();
+  for (const record of stored?.topics ?? []) {
+    cluster.restoreTopic(record);
+    record.replicas.forEach((_, i) => owned.add(partitionDirName(record.name, i)));
+  }
+  for (const dir of dirs) if (!owned.has(dir)) void logs.removeStray(dir);
+  return cluster;
+}
+
 export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBroker> {
   const raw: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.config ?? {})) raw[k] = String(v);
@@ -52,18 +108,22 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const log = opts.logger ?? pino({ level: opts.logLevel ?? 'silent', base: { node: config.int('node.id') } });
   for (const name of config.unknown) log.warn({ config: name }, 'The configuration was supplied but isn\'t a known config.');
   const dataDir = opts.dataDir ?? config.str('log.dirs') ?? config.str('log.dir');
-  if (dataDir) {
-    throw new Error(`disk storage (${dataDir}) is not built yet: Samsa keeps data in memory until the storage engine lands`);
-  }
   const listeners = config.get('listeners') as string[];
   const first = parseListener(listeners[0] ?? 'PLAINTEXT://127.0.0.1:9092');
   if (first.name !== 'PLAINTEXT') throw new Error(`listener ${first.name} is not built yet: Samsa serves PLAINTEXT only`);
   const host = opts.host ?? (first.host === '' ? '0.0.0.0' : first.host);
   const nodeId = config.int('node.id');
   const clock = opts.clock ?? systemClock;
-  const clusterId = opts.clusterId ?? randomUuid(randomBytes);
-  const cluster = new Cluster({ clusterId, nodes: [{ nodeId, rack: null }], config, logs: new MemoryLogFactory(), random: randomBytes });
+  let clusterId = opts.clusterId ?? randomUuid(randomBytes);
+  let cluster: Cluster;
+  if (dataDir) {
+    cluster = openDataDir(dataDir, { config, log, clock, nodeId, clusterId: opts.clusterId, maxOpenFiles: opts.maxOpenFiles ?? 1000, newClusterId: clusterId });
+    clusterId = cluster.clusterId;
+  } else {
+    cluster = new Cluster({ clusterId, nodes: [{ nodeId, rack: null }], config, logs: new MemoryLogFactory(clock), random: randomBytes });
+  }
   const broker = new Broker({ nodeId, config, cluster, log, clock });
+  broker.startBackgroundTasks();
   const listener = new Listener(broker, log, host, opts.port ?? first.port);
   const port = await listener.listen();
   const bootstrapHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;

@@ -228,14 +228,22 @@ t.test('an unknown config key is a warning; the broker starts', async t => {
   t.equal(await s.exit(), 0);
 });
 
+/** A directory with a partition directory in it but no Samsa metadata (a foreign or damaged data dir). */
+function foreignDataDir(t: Teardown): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-cli-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(dir, 'orders-0'));
+  return dir;
+}
+
 t.test('refusals exit 1 with a clear message on stderr', async t => {
   const cases: [string, string[], string | RegExp][] = [
-    ['--data-dir', ['start', '--port', '0', '--data-dir', 'x'], /^samsa: disk storage \(x\) is not built yet/],
+    ['a --data-dir that is a file', ['start', '--port', '0', '--data-dir', propertiesFile(t, 'not a directory\n')], /^samsa: .*(EEXIST|ENOTDIR)/],
     ['--override without =', ['start', '--port', '0', '--override', 'badformat'], 'samsa: --override badformat: expected key=value\n'],
     ['--override with an empty key', ['start', '--port', '0', '--override', '=3'], 'samsa: --override =3: expected key=value\n'],
     ['an invalid config value', ['start', '--port', '0', '--override', 'num.partitions=zero'], 'samsa: Invalid value zero for configuration num.partitions: Not a number of type INT\n'],
     ['a config value out of range', ['start', '--port', '0', '--override', 'num.partitions=0'], 'samsa: Invalid value 0 for configuration num.partitions: Value must be at least 1\n'],
-    ['log.dirs in a --config file', ['start', '--port', '0', '--config', propertiesFile(t, 'log.dirs=/tmp/samsa-data\n')], /disk storage \(\/tmp\/samsa-data\) is not built yet/],
+    ['log.dirs holding partitions but no meta.properties', ['start', '--port', '0', '--config', propertiesFile(t, `log.dirs=${foreignDataDir(t)}\n`)], /holds partition directories but no meta\.properties/],
     ['a missing --config file', ['start', '--port', '0', '--config', '/nonexistent/samsa.properties'], /ENOENT.*\/nonexistent\/samsa\.properties/],
     ['a bad --port', ['start', '--port', 'abc'], /--port NaN: not a port number/],
     ['a port out of range', ['start', '--port', '70000'], /--port 70000: not a port number/],

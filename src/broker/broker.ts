@@ -7,7 +7,7 @@ import type { ApiSpec } from '../protocol/api.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { API_SPECS } from '../protocol/messages/index.js';
 import { ProtocolError, Reader, Writer } from '../protocol/wire.js';
-import type { Clock } from './clock.js';
+import type { Clock, Timer } from './clock.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { ReplicaManager } from './replica-manager.js';
 import { NO_RESPONSE, type ConnectionInfo, type Handler, type HandlerResult, type RequestContext } from './handler.js';
@@ -56,8 +56,27 @@ export class Broker {
     this.debug = deps.log.isLevelEnabled('debug');
   }
 
+  private retentionTimer: Timer | null = null;
+
+  /** Starts the periodic retention check (log.retention.check.interval.ms). */
+  startBackgroundTasks(): void {
+    const interval = this.config.int('log.retention.check.interval.ms');
+    if (interval >= 2 ** 31) return;
+    const tick = () => {
+      this.cluster
+        .applyRetention(this.clock.now())
+        .catch(err => this.log.error({ err }, 'retention check failed'))
+        .finally(() => {
+          if (this.retentionTimer !== null) this.retentionTimer = this.clock.setTimeout(tick, interval);
+        });
+    };
+    this.retentionTimer = this.clock.setTimeout(tick, interval);
+  }
+
   /** Releases the logs; the listener is closed first by whoever started the broker. */
   async close(): Promise<void> {
+    this.retentionTimer?.cancel();
+    this.retentionTimer = null;
     this.replicas.close();
     await this.cluster.close();
   }

@@ -1,10 +1,10 @@
 // Reads and writes of partition data on behalf of Produce, Fetch and ListOffsets, with Kafka's
 // checks and error codes. Protocol-free: handlers translate to and from the wire types.
 import type { Partition } from '../cluster/cluster.js';
-import { ErrorCode, errorMessage } from '../protocol/errors.js';
+import { ErrorCode, KafkaError, errorMessage } from '../protocol/errors.js';
 import { COMPRESSION_MASK, Compression, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
 import type { Clock } from './clock.js';
-import type { AppendResult } from '../storage/log.js';
+import type { AppendResult, ReadResult } from '../storage/log.js';
 
 export const IsolationLevel = { READ_UNCOMMITTED: 0, READ_COMMITTED: 1 } as const;
 
@@ -50,6 +50,12 @@ export interface ReadRequest {
   partition: Partition;
   fetchOffset: number;
   isolationLevel: number;
+}
+
+/** A log's KafkaError (KAFKA_STORAGE_ERROR) becomes the partition's answer; anything else is a bug and rethrown. */
+function storageFailure<T>(err: unknown, answer: (code: number, message?: string) => T): T {
+  if (err instanceof KafkaError) return answer(err.code, err.message);
+  throw err;
 }
 
 const failedAppend = (errorCode: number, message?: string, recordErrors: RecordError[] = []): AppendOutcome => ({
@@ -128,8 +134,13 @@ export class ReplicaManager {
       const invalid = this.invalidTimestamps(records!, header, now, settings.timestampBeforeMaxMs, settings.timestampAfterMaxMs);
       if (invalid.length > 0) return failedAppend(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', invalid);
     }
-    const result = p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null, arrived });
-    return result instanceof Promise ? result.then(r => appended(p, r)) : appended(p, result);
+    let result: AppendResult | Promise<AppendResult>;
+    try {
+      result = p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null, arrived });
+    } catch (err) {
+      return storageFailure(err, failedAppend);
+    }
+    return result instanceof Promise ? result.then(r => appended(p, r), err => storageFailure(err, failedAppend)) : appended(p, result);
   }
 
   /**
@@ -174,7 +185,12 @@ export class ReplicaManager {
     if (fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
     }
-    const read = await log.read(fetchOffset, maxBytes, minOneBatch, this.lastFetchableOffset(p, isolationLevel));
+    let read: ReadResult;
+    try {
+      read = await log.read(fetchOffset, maxBytes, minOneBatch, this.lastFetchableOffset(p, isolationLevel));
+    } catch (err) {
+      return storageFailure(err, code => ({ errorCode: code, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 }));
+    }
     return { errorCode: ErrorCode.NONE, ...base, records: read.records, bytes: read.bytes };
   }
 
@@ -221,6 +237,14 @@ export class ReplicaManager {
 
   /** One partition of ListOffsets. */
   async listOffset(p: Partition, timestamp: number, isolationLevel: number, currentLeaderEpoch: number): Promise<OffsetOutcome> {
+    try {
+      return await this.lookupOffset(p, timestamp, isolationLevel, currentLeaderEpoch);
+    } catch (err) {
+      return storageFailure(err, code => ({ errorCode: code, timestamp: -1, offset: -1, leaderEpoch: -1 }));
+    }
+  }
+
+  private async lookupOffset(p: Partition, timestamp: number, isolationLevel: number, currentLeaderEpoch: number): Promise<OffsetOutcome> {
     const leader = this.checkLeader(p, currentLeaderEpoch);
     if (leader !== ErrorCode.NONE) return { errorCode: leader, timestamp: -1, offset: -1, leaderEpoch: -1 };
     const log = p.log;

@@ -2,7 +2,7 @@
 // protocol; handlers translate requests into calls here and answers into responses.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { randomUuid } from '../protocol/wire.js';
-import type { LogFactory, PartitionLog } from '../storage/log.js';
+import type { LogFactory, LogSettings, PartitionLog } from '../storage/log.js';
 import { BrokerConfig, LONG_MAX, TOPIC_CONFIGS, parseConfigValue, topicConfigDef, type ConfigValue } from './configs.js';
 
 export interface ClusterNode {
@@ -17,6 +17,7 @@ export interface TopicSettings {
   timestampAfterMaxMs: number;
   timestampBeforeMaxMs: number;
   minInsyncReplicas: number;
+  log: LogSettings;
 }
 
 export class Partition {
@@ -104,6 +105,17 @@ export interface ClusterOptions {
   config: BrokerConfig;
   logs: LogFactory;
   random: (n: number) => Buffer;
+  /** Called after every change to topics or partitions (the disk engine persists them). */
+  onChange?: (cluster: Cluster) => void;
+}
+
+/** A topic as the metadata store keeps it. */
+export interface TopicRecord {
+  name: string;
+  id: string;
+  configs: Record<string, string>;
+  /** Replica node ids by partition index. */
+  replicas: number[][];
 }
 
 export class Cluster {
@@ -112,6 +124,7 @@ export class Cluster {
   readonly config: BrokerConfig;
   private readonly logs: LogFactory;
   private readonly random: (n: number) => Buffer;
+  private readonly onChange: (cluster: Cluster) => void;
   private readonly byName = new Map<string, Topic>();
   private readonly byId = new Map<string, Topic>();
   private readonly collisions = new Map<string, string>();
@@ -124,6 +137,23 @@ export class Cluster {
     this.config = opts.config;
     this.logs = opts.logs;
     this.random = opts.random;
+    this.onChange = opts.onChange ?? (() => {});
+  }
+
+  /** Every topic as the metadata store keeps it. */
+  topicRecords(): TopicRecord[] {
+    return [...this.byName.values()].map(t => ({ name: t.name, id: t.id, configs: Object.fromEntries(t.configs), replicas: t.partitions.map(p => p.replicas) }));
+  }
+
+  /** Brings back a topic from the metadata store, opening its partitions' existing logs. */
+  restoreTopic(record: TopicRecord): Topic {
+    const topic = new Topic(record.name, record.id, new Map(Object.entries(record.configs)), this.isInternalTopic(record.name));
+    topic.settings = this.resolveSettings(topic);
+    this.addPartitions(topic, record.replicas, false);
+    this.byName.set(topic.name, topic);
+    this.byId.set(topic.id, topic);
+    this.collisions.set(collisionKey(topic.name), topic.name);
+    return topic;
   }
 
   get controllerId(): number {
@@ -175,6 +205,18 @@ export class Cluster {
       timestampAfterMaxMs: num('message.timestamp.after.max.ms'),
       timestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
       minInsyncReplicas: num('min.insync.replicas'),
+      log: {
+        segmentBytes: num('segment.bytes'),
+        segmentMs: num('segment.ms'),
+        segmentJitterMs: num('segment.jitter.ms'),
+        indexIntervalBytes: num('index.interval.bytes'),
+        segmentIndexBytes: num('segment.index.bytes'),
+        flushMessages: num('flush.messages'),
+        flushMs: num('flush.ms'),
+        retentionMs: num('retention.ms'),
+        retentionBytes: num('retention.bytes'),
+        deleteRetention: (this.topicConfig(topic, 'cleanup.policy') as string[]).includes('delete'),
+      },
     };
   }
 
@@ -292,17 +334,19 @@ export class Cluster {
   createTopic(name: string, replicas: number[][], configs: Map<string, string>): Topic {
     const topic = new Topic(name, randomUuid(this.random), configs, this.isInternalTopic(name));
     topic.settings = this.resolveSettings(topic);
-    this.addPartitions(topic, replicas);
+    this.addPartitions(topic, replicas, true);
     this.byName.set(name, topic);
     this.byId.set(topic.id, topic);
     this.collisions.set(collisionKey(name), name);
+    this.onChange(this);
     return topic;
   }
 
-  private addPartitions(topic: Topic, replicas: number[][]): void {
+  private addPartitions(topic: Topic, replicas: number[][], isNew: boolean): void {
     for (const r of replicas) {
       const index = topic.partitions.length;
-      topic.partitions.push(new Partition(topic, index, r[0]!, 0, r, r.slice(), this.logs.create(topic.name, index)));
+      const log = this.logs.create(topic.name, index, { topicId: topic.id, settings: () => topic.settings.log, isNew });
+      topic.partitions.push(new Partition(topic, index, r[0]!, 0, r, r.slice(), log));
     }
   }
 
@@ -340,7 +384,8 @@ export class Cluster {
   }
 
   createPartitions(topic: Topic, replicas: number[][]): void {
-    this.addPartitions(topic, replicas);
+    this.addPartitions(topic, replicas, true);
+    this.onChange(this);
   }
 
   async deleteTopic(topic: Topic): Promise<void> {
@@ -348,11 +393,21 @@ export class Cluster {
     this.byId.delete(topic.id);
     this.collisions.delete(collisionKey(topic.name));
     topic.deleted = true;
+    this.onChange(this);
     for (const p of topic.partitions) {
       p.notifyChange();
       await p.log.close();
       await this.logs.remove(topic.name, p.index);
     }
+  }
+
+  /** Applies retention to every partition's log; returns the segments deleted. */
+  async applyRetention(nowMs: number): Promise<number> {
+    let deleted = 0;
+    for (const topic of [...this.byName.values()]) {
+      for (const p of topic.partitions) deleted += await p.log.applyRetention(nowMs);
+    }
+    return deleted;
   }
 
   /** Wakes every waiter and closes every log. */

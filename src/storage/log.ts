@@ -38,7 +38,32 @@ export interface AppendOptions {
   arrived: readonly Buffer[] | null;
 }
 
+/** The topic configs a log works by, resolved (Long.MAX_VALUE as Number.MAX_VALUE). */
+export interface LogSettings {
+  segmentBytes: number;
+  segmentMs: number;
+  segmentJitterMs: number;
+  indexIntervalBytes: number;
+  segmentIndexBytes: number;
+  flushMessages: number;
+  flushMs: number;
+  retentionMs: number;
+  retentionBytes: number;
+  /** cleanup.policy includes "delete". */
+  deleteRetention: boolean;
+}
+
+export interface LogCreateOptions {
+  topicId: string;
+  /** Read on every use: a topic's configs may change while the log is open. */
+  settings: () => LogSettings;
+  /** The topic or partition is being created now: anything left in its place is discarded. */
+  isNew: boolean;
+}
+
 export interface PartitionLog {
+  /** Set when the log's files could not be read: every operation then fails with KAFKA_STORAGE_ERROR. */
+  readonly offline?: string;
   /** First offset still readable. */
   readonly logStartOffset: number;
   /** Offset the next appended record gets. */
@@ -75,12 +100,24 @@ export interface PartitionLog {
   /** Leader epoch of the batch holding `offset`, or -1 when no batch holds it. */
   epochAt(offset: number): number;
 
+  /**
+   * Moves the log start offset forward to `offset` (DeleteRecords, retention); segments wholly
+   * below it are deleted. Offsets above the high watermark are the caller's to refuse.
+   */
+  deleteRecordsBefore(offset: number): Promise<void>;
+
+  /**
+   * Applies retention.ms and retention.bytes (when cleanup.policy includes delete) by deleting
+   * whole segments, oldest first; returns how many were deleted.
+   */
+  applyRetention(nowMs: number): Promise<number>;
+
   close(): Promise<void>;
 }
 
 /** Creates the log of one partition; the memory and disk engines each provide one. */
 export interface LogFactory {
-  create(topic: string, partition: number): PartitionLog;
+  create(topic: string, partition: number, opts: LogCreateOptions): PartitionLog;
   /** Drops a deleted topic's partition data. */
   remove(topic: string, partition: number): Promise<void>;
   close(): Promise<void>;

@@ -7,8 +7,10 @@
 // Batch metadata lives in typed columns and batches are referenced by their ArrayBuffer and
 // offset, so a stored batch costs no JS object of its own: the garbage collector, which walks
 // every live object on each major collection, has as little to do as the data allows.
-import { ATTRIBUTES, HEADER_SIZE, TIMESTAMP_TYPE_BIT, assignBatch, recordTimestamps, type BatchHeader } from '../protocol/records.js';
-import type { AppendOptions, AppendResult, LogFactory, PartitionLog, ReadResult, TimestampOffset } from './log.js';
+import { HEADER_SIZE, assignBatch, type BatchHeader } from '../protocol/records.js';
+import { findRecordInBatch } from './batch-lookup.js';
+import type { Clock } from '../broker/clock.js';
+import type { AppendOptions, AppendResult, LogCreateOptions, LogFactory, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
 
 const FIRST_SLAB = 16 * 1024;
 const MAX_SLAB = 1024 * 1024;
@@ -55,7 +57,24 @@ export class MemoryLog implements PartitionLog {
   private nextSlabSize = FIRST_SLAB;
   private endOffset = 0;
   private startOffset = 0;
+  /** Bytes of the batches held. */
   private bytes = 0;
+  /** Bytes of every batch ever appended: `positions` count from here, so deletions leave them valid. */
+  private appendedBytes = 0;
+  // Segments as the disk log would have rolled them (segment.bytes, segment.ms), so retention
+  // deletes the same whole segments Kafka would: each one's first batch index, creation time,
+  // first batch timestamp and bytes.
+  private segStarts: number[] = [0];
+  private segCreated: number[];
+  private segFirstTs: number[] = [-1];
+  private segBytes: number[] = [0];
+
+  constructor(
+    private readonly settings: () => LogSettings,
+    private readonly clock: Clock,
+  ) {
+    this.segCreated = [clock.now()];
+  }
   /** Index of the first batch holding the largest timestamp. */
   private maxTimestampBatch = -1;
 
@@ -107,12 +126,32 @@ export class MemoryLog implements PartitionLog {
     return copy;
   }
 
+  /** Kafka's LogSegment.shouldRoll, for the virtual active segment. */
+  private maybeRoll(size: number, maxTimestamp: number): void {
+    const last = this.segStarts.length - 1;
+    const segSize = this.segBytes[last]!;
+    if (segSize === 0) return;
+    const s = this.settings();
+    const firstTs = this.segFirstTs[last]!;
+    const waited = firstTs >= 0 ? maxTimestamp - firstTs : this.clock.now() - this.segCreated[last]!;
+    if (segSize > s.segmentBytes - size || waited > s.segmentMs) {
+      this.segStarts.push(this.count);
+      this.segCreated.push(this.clock.now());
+      this.segFirstTs.push(-1);
+      this.segBytes.push(0);
+    }
+  }
+
   append(batch: Buffer, header: BatchHeader, opts: AppendOptions): AppendResult {
     const baseOffset = this.endOffset;
     assignBatch(batch, baseOffset, opts.leaderEpoch, opts.logAppendTime);
     const kept = this.store(batch, opts.arrived);
     const lastOffset = baseOffset + header.lastOffsetDelta;
     const maxTimestamp = opts.logAppendTime ?? header.maxTimestamp;
+    this.maybeRoll(batch.length, maxTimestamp);
+    const seg = this.segStarts.length - 1;
+    if (this.segBytes[seg] === 0) this.segFirstTs[seg] = maxTimestamp;
+    this.segBytes[seg] += batch.length;
     const i = this.count;
     const prev = i > 0 ? this.runningMax[i - 1]! : -Infinity;
     if (maxTimestamp > prev) this.maxTimestampBatch = i;
@@ -130,7 +169,7 @@ export class MemoryLog implements PartitionLog {
     this.lastOffsets[i] = lastOffset;
     this.maxTimestamps[i] = maxTimestamp;
     this.runningMax[i] = Math.max(prev, maxTimestamp);
-    this.positions[i] = this.bytes;
+    this.positions[i] = this.appendedBytes;
     this.sizes[i] = batch.length;
     this.epochs[i] = opts.leaderEpoch;
     if (Buffer.isBuffer(kept)) {
@@ -143,6 +182,7 @@ export class MemoryLog implements PartitionLog {
     this.count = i + 1;
     this.endOffset = lastOffset + 1;
     this.bytes += batch.length;
+    this.appendedBytes += batch.length;
     return { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1, logStartOffset: this.startOffset };
   }
 
@@ -200,7 +240,7 @@ export class MemoryLog implements PartitionLog {
     const i = this.indexOf(offset);
     if (i >= this.count) return 0;
     const j = upTo >= this.endOffset ? this.count : this.indexOf(upTo);
-    const end = j >= this.count ? this.bytes : this.positions[j]!;
+    const end = j >= this.count ? this.appendedBytes : this.positions[j]!;
     return Math.max(0, end - this.positions[i]!);
   }
 
@@ -229,25 +269,93 @@ export class MemoryLog implements PartitionLog {
     return Buffer.concat(this.memory[i] as Buffer[], this.sizes[i]!);
   }
 
-  /** The first record of batch `i` whose timestamp satisfies `match` (the batch itself if its codec is unreadable here). */
+  /** The first record of batch `i` whose timestamp satisfies `match`. */
   private findInBatch(i: number, match: (ts: number) => boolean): TimestampOffset {
-    const leaderEpoch = this.epochs[i]!;
-    const bytes = this.contiguous(i);
-    if ((bytes.readInt16BE(ATTRIBUTES) & TIMESTAMP_TYPE_BIT) === 0) {
-      const records = recordTimestamps(bytes);
-      if (records !== null) {
-        for (const r of records) {
-          if (r.offset >= this.startOffset && match(r.timestamp)) return { offset: r.offset, timestamp: r.timestamp, leaderEpoch };
-        }
-      }
-    }
-    return { offset: Math.max(this.baseOffsets[i]!, this.startOffset), timestamp: this.maxTimestamps[i]!, leaderEpoch };
+    return findRecordInBatch(this.contiguous(i), this.startOffset, this.epochs[i]!, match);
   }
 
   epochAt(offset: number): number {
     const i = this.indexOf(offset);
     if (i >= this.count || this.baseOffsets[i]! > offset) return -1;
     return this.epochs[i]!;
+  }
+
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    if (offset <= this.startOffset) return;
+    this.startOffset = Math.min(offset, this.endOffset);
+    this.deleteSegmentsWhile(seg => this.segmentEnd(seg) <= this.startOffset);
+  }
+
+  async applyRetention(nowMs: number): Promise<number> {
+    const s = this.settings();
+    let deleted = this.deleteSegmentsWhile(seg => this.segmentEnd(seg) <= this.startOffset);
+    if (!s.deleteRetention) return deleted;
+    if (s.retentionMs >= 0 && s.retentionMs < Number.MAX_VALUE) {
+      deleted += this.deleteSegmentsWhile(seg => this.segBytes[seg]! > 0 && nowMs - this.segmentMaxTimestamp(seg) > s.retentionMs);
+    }
+    if (s.retentionBytes >= 0 && s.retentionBytes < Number.MAX_VALUE) {
+      let excess = this.bytes - s.retentionBytes;
+      deleted += this.deleteSegmentsWhile(seg => {
+        if (seg === this.segStarts.length - 1 || excess < this.segBytes[seg]!) return false;
+        excess -= this.segBytes[seg]!;
+        return true;
+      });
+    }
+    return deleted;
+  }
+
+  /** The offset after virtual segment `seg`'s last batch. */
+  private segmentEnd(seg: number): number {
+    const next = seg + 1 < this.segStarts.length ? this.segStarts[seg + 1]! : this.count;
+    return next > this.segStarts[seg]! ? this.lastOffsets[next - 1]! + 1 : this.endOffset;
+  }
+
+  private segmentMaxTimestamp(seg: number): number {
+    const next = seg + 1 < this.segStarts.length ? this.segStarts[seg + 1]! : this.count;
+    let max = -1;
+    for (let i = this.segStarts[seg]!; i < next; i++) max = Math.max(max, this.maxTimestamps[i]!);
+    return max;
+  }
+
+  /**
+   * Drops whole virtual segments from the oldest while `breached`; when all would go, the
+   * active one is rolled first (as the disk log does), so the log keeps its end offset.
+   */
+  private deleteSegmentsWhile(breached: (seg: number) => boolean): number {
+    let n = 0;
+    while (n < this.segStarts.length && breached(n)) n++;
+    if (n === 0) return 0;
+    if (n === this.segStarts.length) {
+      if (this.segBytes[n - 1] === 0) n--;
+      else {
+        this.segStarts.push(this.count);
+        this.segCreated.push(this.clock.now());
+        this.segFirstTs.push(-1);
+        this.segBytes.push(0);
+      }
+    }
+    if (n === 0) return 0;
+    const k = this.segStarts[n]!;
+    for (let seg = 0; seg < n; seg++) this.bytes -= this.segBytes[seg]!;
+    for (const col of [this.baseOffsets, this.lastOffsets, this.maxTimestamps, this.positions, this.sizes, this.epochs, this.at]) col.copyWithin(0, k, this.count);
+    this.memory.splice(0, k);
+    this.count -= k;
+    this.segStarts = this.segStarts.slice(n).map(i => i - k);
+    this.segCreated = this.segCreated.slice(n);
+    this.segFirstTs = this.segFirstTs.slice(n);
+    this.segBytes = this.segBytes.slice(n);
+    this.startOffset = Math.max(this.startOffset, this.count > 0 ? this.baseOffsets[0]! : this.endOffset);
+    // the running maximum and the max-timestamp batch are recomputed over what is left
+    this.maxTimestampBatch = -1;
+    let max = -Infinity;
+    for (let i = 0; i < this.count; i++) {
+      if (this.maxTimestamps[i]! > max) {
+        max = this.maxTimestamps[i]!;
+        this.maxTimestampBatch = i;
+      }
+      this.runningMax[i] = max;
+    }
+    return n;
   }
 
   async close(): Promise<void> {
@@ -258,8 +366,10 @@ export class MemoryLog implements PartitionLog {
 }
 
 export class MemoryLogFactory implements LogFactory {
-  create(): PartitionLog {
-    return new MemoryLog();
+  constructor(private readonly clock: Clock) {}
+
+  create(_topic: string, _partition: number, opts: LogCreateOptions): PartitionLog {
+    return new MemoryLog(opts.settings, this.clock);
   }
 
   async remove(): Promise<void> {}

@@ -6,7 +6,9 @@ import {
   BASE_OFFSET, PARTITION_LEADER_EPOCH, decodeBatches, encodeRecordBatch, isBatchProblem, readInt64,
   validateProducedBatch, type BatchHeader, type RecordInput,
 } from '../../src/protocol/records.js';
-import { MemoryLog, MemoryLogFactory } from '../../src/storage/memory-log.js';
+import { systemClock } from '../../src/broker/clock.js';
+import { MemoryLogFactory, type MemoryLog } from '../../src/storage/memory-log.js';
+import { logSettings, memoryLog } from '../helpers/log-settings.js';
 import type { PartitionLog } from '../../src/storage/log.js';
 
 const T0 = 1_700_000_000_000;
@@ -38,7 +40,7 @@ const baseOffsets = (bufs: Buffer[]) => decodeBatches(Buffer.concat(bufs)).map(d
 const END = Number.MAX_SAFE_INTEGER;
 
 t.test('offsets are assigned consecutively; the result and the log agree', async t => {
-  const log: PartitionLog = new MemoryLogFactory().create('t', 0);
+  const log: PartitionLog = new MemoryLogFactory(systemClock).create('t', 0, { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', settings: () => logSettings(), isNew: true });
   t.same([log.logStartOffset, log.logEndOffset, log.highWatermark, log.sizeInBytes], [0, 0, 0, 0]);
   const b = [batch(3), batch(1), batch(5)];
   const results = b.map(x => append(log, inside(x, x.length * 100)));
@@ -59,7 +61,7 @@ t.test('offsets are assigned consecutively; the result and the log agree', async
 });
 
 t.test('read: from the middle of a batch returns the whole batch; past the end nothing', async t => {
-  const log = new MemoryLog();
+  const log = memoryLog();
   for (const n of [3, 1, 5]) append(log, inside(batch(n), 4096));
   for (const [offset, first] of [[0, 0], [1, 0], [2, 0], [3, 3], [4, 4], [6, 4], [8, 4]] as const) {
     const { records } = await log.read(offset, 1 << 20, false, END);
@@ -67,11 +69,11 @@ t.test('read: from the middle of a batch returns the whole batch; past the end n
   }
   t.same(await log.read(9, 1 << 20, true, END), { records: [], bytes: 0 }, 'at the log end');
   t.same(await log.read(100, 1 << 20, true, END), { records: [], bytes: 0 }, 'past the log end');
-  t.same(await new MemoryLog().read(0, 1 << 20, true, END), { records: [], bytes: 0 }, 'an empty log');
+  t.same(await memoryLog().read(0, 1 << 20, true, END), { records: [], bytes: 0 }, 'an empty log');
 });
 
 t.test('read: maxBytes, minOneBatch (KIP-74) and upTo', async t => {
-  const log = new MemoryLog();
+  const log = memoryLog();
   const sizes = [3, 1, 5].map(n => {
     const b = batch(n);
     append(log, inside(b, 4096));
@@ -102,7 +104,7 @@ t.test('read: maxBytes, minOneBatch (KIP-74) and upTo', async t => {
 });
 
 t.test('bytesFrom', async t => {
-  const log = new MemoryLog();
+  const log = memoryLog();
   const sizes = [3, 1, 5].map(n => {
     const b = batch(n);
     append(log, inside(b, 4096));
@@ -120,12 +122,12 @@ t.test('bytesFrom', async t => {
   t.equal(log.bytesFrom(0, 4), s0 + s1);
   t.equal(log.bytesFrom(3, 3), 0);
   t.equal(log.bytesFrom(0, 1000), s0 + s1 + s2, 'upTo past the end');
-  t.equal(new MemoryLog().bytesFrom(0, 0), 0);
+  t.equal(memoryLog().bytesFrom(0, 0), 0);
 });
 
 t.test('views: batches adjacent in memory read as one view, others as their own', async t => {
   // small batches in large buffers are copied into one slab: one view for all of them
-  const slabbed = new MemoryLog();
+  const slabbed = memoryLog();
   for (let i = 0; i < 5; i++) append(slabbed, inside(batch(2), 64 * 1024));
   const a = await slabbed.read(0, 1 << 20, false, END);
   t.equal(a.records.length, 1, 'one view over the slab');
@@ -135,7 +137,7 @@ t.test('views: batches adjacent in memory read as one view, others as their own'
   t.same(baseOffsets(mid.records), [4, 6, 8], 'a view starting at the batch holding the offset');
 
   // batches that fill their own buffers are kept as they are: one view each
-  const kept = new MemoryLog();
+  const kept = memoryLog();
   const own = [batch(2), batch(3), batch(1)];
   for (const b of own) append(kept, b);
   const k = await kept.read(0, 1 << 20, false, END);
@@ -149,7 +151,7 @@ t.test('views: batches adjacent in memory read as one view, others as their own'
   const read = Buffer.alloc(b1.length + b2.length); // not from the shared pool: this buffer is the whole network read
   b1.copy(read);
   b2.copy(read, b1.length);
-  const pair = new MemoryLog();
+  const pair = memoryLog();
   append(pair, read.subarray(0, b1.length));
   append(pair, read.subarray(b1.length));
   const p = await pair.read(0, 1 << 20, false, END);
@@ -162,7 +164,7 @@ t.test('views: batches adjacent in memory read as one view, others as their own'
   t.same([cut.records.length, cut.records[0]!.length], [1, b1.length]);
 
   // a kept batch between slabbed ones breaks the run
-  const mixed = new MemoryLog();
+  const mixed = memoryLog();
   append(mixed, inside(batch(1), 8192));
   const lone = batch(1);
   append(mixed, lone);
@@ -173,7 +175,7 @@ t.test('views: batches adjacent in memory read as one view, others as their own'
   t.same(baseOffsets(m.records), [0, 1, 2]);
 
   // slabs fill up: more than 16 KiB of small batches spans two slabs, read back in order
-  const many = new MemoryLog();
+  const many = memoryLog();
   let total = 0;
   for (let i = 0; i < 20; i++) {
     const b = batch(1, undefined, 900);
@@ -188,7 +190,7 @@ t.test('views: batches adjacent in memory read as one view, others as their own'
 });
 
 t.test('keep or copy: a small part of a large buffer is copied, a batch filling its buffer kept', async t => {
-  const log = new MemoryLog();
+  const log = memoryLog();
   const original = batch(3);
   const snapshot = Buffer.from(original);
   const view = inside(original, 64 * 1024);
@@ -214,7 +216,7 @@ t.test('keep or copy: a small part of a large buffer is copied, a batch filling 
   const b = batch(1);
   const eighth = inside(b, b.length * 8, 0);
   const less = inside(b, b.length * 8 + 1, 0);
-  const edge = new MemoryLog();
+  const edge = memoryLog();
   append(edge, eighth);
   append(edge, less);
   const e = await edge.read(0, 1 << 20, false, END);
@@ -225,7 +227,7 @@ t.test('keep or copy: a small part of a large buffer is copied, a batch filling 
   // a large batch in a much larger buffer is copied to a buffer of its own, not a slab
   const large = batch(1, undefined, 300 * 1024);
   const largeView = inside(large, 4 * 1024 * 1024);
-  const big = new MemoryLog();
+  const big = memoryLog();
   append(big, largeView);
   largeView.fill(0);
   const g = await big.read(0, 1 << 30, false, END);
@@ -235,7 +237,7 @@ t.test('keep or copy: a small part of a large buffer is copied, a batch filling 
 });
 
 t.test('offsetForTimestamp: first record at or after a time, with non-monotonic batch timestamps', async t => {
-  const log = new MemoryLog();
+  const log = memoryLog();
   // batch max timestamps 1000, 500, 2000, 100, 100, 100, 3000 (offsets 0-1, 2-3, 4-6, 7, 8, 9, 10)
   const batches = [[900, 1000], [400, 500], [1500, 2000, 1800], [100], [100], [100], [3000]];
   for (const ts of batches) append(log, batch(ts.length, ts.map(x => T0 + x)), 5);
@@ -253,10 +255,10 @@ t.test('offsetForTimestamp: first record at or after a time, with non-monotonic 
   t.same(await at(2001), [10, 3000, 5]);
   t.same(await at(3000), [10, 3000, 5]);
   t.equal(await at(3001), null, 'after everything');
-  t.equal(await new MemoryLog().offsetForTimestamp(0), null, 'an empty log');
+  t.equal(await memoryLog().offsetForTimestamp(0), null, 'an empty log');
 
   // LogAppendTime batches answer with their first offset at the append time
-  const lat = new MemoryLog();
+  const lat = memoryLog();
   append(lat, batch(3, [T0, T0, T0]), 1, T0 + 100);
   append(lat, batch(2, [T0, T0]), 2, T0 + 200);
   const r = await lat.offsetForTimestamp(T0 + 150);
@@ -264,8 +266,8 @@ t.test('offsetForTimestamp: first record at or after a time, with non-monotonic 
 });
 
 t.test('maxTimestampOffset: the first record holding the largest timestamp', async t => {
-  t.equal(await new MemoryLog().maxTimestampOffset(), null);
-  const log = new MemoryLog();
+  t.equal(await memoryLog().maxTimestampOffset(), null);
+  const log = memoryLog();
   append(log, batch(2, [T0 + 10, T0 + 40]), 1); // offsets 0-1
   append(log, batch(4, [T0 + 10, T0 + 50, T0 + 30, T0 + 50]), 2); // offsets 2-5: 50 first at 3
   append(log, batch(2, [T0 + 50, T0 + 20]), 3); // offsets 6-7: 50 again, later
@@ -274,7 +276,7 @@ t.test('maxTimestampOffset: the first record holding the largest timestamp', asy
   append(log, batch(3, [T0 + 1, T0 + 60, T0 + 60]), 7); // offsets 9-11
   t.same(await log.maxTimestampOffset(), { offset: 10, timestamp: T0 + 60, leaderEpoch: 7 }, 'moves to a larger timestamp');
 
-  const lat = new MemoryLog();
+  const lat = memoryLog();
   append(lat, batch(2), 0, T0 + 5);
   append(lat, batch(3), 0, T0 + 9);
   append(lat, batch(1), 0, T0 + 7);
@@ -282,7 +284,7 @@ t.test('maxTimestampOffset: the first record holding the largest timestamp', asy
 });
 
 t.test('epochAt: the leader epoch of the batch holding an offset', async t => {
-  const log = new MemoryLog();
+  const log = memoryLog();
   append(log, batch(2), 0); // 0-1
   append(log, batch(3), 0); // 2-4
   append(log, batch(1), 3); // 5
@@ -291,11 +293,11 @@ t.test('epochAt: the leader epoch of the batch holding an offset', async t => {
   t.equal(log.epochAt(8), -1, 'the log end offset');
   t.equal(log.epochAt(100), -1);
   t.equal(log.epochAt(-1), -1);
-  t.equal(new MemoryLog().epochAt(0), -1);
+  t.equal(memoryLog().epochAt(0), -1);
 });
 
 t.test('close releases the batches', async t => {
-  const log = new MemoryLog();
+  const log = memoryLog();
   append(log, batch(2));
   await log.close();
   t.same(await log.read(0, 1 << 20, true, END), { records: [], bytes: 0 });

@@ -1,0 +1,64 @@
+// Small files that must never be seen half written (checkpoints, metadata): written to a temp
+// file, fsynced, renamed over the old one, and the directory fsynced, as Kafka's
+// CheckpointFile does. The offset checkpoints use Kafka's text format:
+//   0            (version)
+//   <count>
+//   <topic> <partition> <offset>   (one line per partition)
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function writeFileAtomic(file: string, data: string | Buffer): void {
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncDir(path.dirname(file));
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Offsets by "topic-partition" directory name. */
+export type OffsetCheckpoint = Map<string, number>;
+
+export function writeOffsetCheckpoint(file: string, offsets: OffsetCheckpoint): void {
+  const lines = ['0', String(offsets.size)];
+  for (const [dir, offset] of offsets) {
+    const dash = dir.lastIndexOf('-');
+    lines.push(`${dir.slice(0, dash)} ${dir.slice(dash + 1)} ${offset}`);
+  }
+  writeFileAtomic(file, `${lines.join('\n')}\n`);
+}
+
+/** Reads an offset checkpoint; a missing file is empty, a malformed one throws. */
+export function readOffsetCheckpoint(file: string): OffsetCheckpoint {
+  const out: OffsetCheckpoint = new Map();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw err;
+  }
+  const lines = text.split('\n').filter(l => l !== '');
+  if (lines[0] !== '0') throw new Error(`${file}: unknown checkpoint version ${lines[0]}`);
+  const count = Number(lines[1]);
+  if (!Number.isInteger(count) || lines.length !== count + 2) throw new Error(`${file}: expected ${lines[1]} entries, found ${lines.length - 2}`);
+  for (const line of lines.slice(2)) {
+    const m = /^(\S+) (\d+) (-?\d+)$/.exec(line);
+    if (m === null) throw new Error(`${file}: malformed line "${line}"`);
+    out.set(`${m[1]}-${m[2]}`, Number(m[3]));
+  }
+  return out;
+}

@@ -1,0 +1,500 @@
+// A partition's log on disk (Kafka's UnifiedLog/LocalLog): segments ordered by base offset, the
+// last one active. Appends go to the active segment with a positioned write; reads find the
+// batch through the offset index and read whole batches; segments roll on size, age and full
+// indexes; a recovery point marks what is known to be on disk.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock, Timer } from '../broker/clock.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { assignBatch, type BatchHeader } from '../protocol/records.js';
+import { findRecordInBatch } from './batch-lookup.js';
+import { fsyncDir, writeFileAtomic } from './checkpoint.js';
+import type { FileHandles } from './file-handles.js';
+import type { AppendOptions, AppendResult, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
+import { LogSegment, type SegmentOptions } from './segment.js';
+
+export interface DiskLogContext {
+  handles: FileHandles;
+  log: Logger;
+  clock: Clock;
+  settings: () => LogSettings;
+}
+
+export interface DiskLogState {
+  /** From the recovery-point checkpoint: every offset below is known to be on disk. */
+  recoveryPoint: number;
+  /** From the log-start-offset checkpoint. */
+  logStartOffset: number;
+  /** The previous run shut down cleanly: every index file may be trusted. */
+  clean: boolean;
+}
+
+const EPOCH_FILE = 'leader-epoch-checkpoint';
+/** Node timers take at most 2^31-1 ms; longer flush.ms values never fire. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Relative offsets in the indexes are int32: a segment may not span more. */
+const MAX_SEGMENT_OFFSETS = 2 ** 31 - 1;
+
+function segmentOptions(s: LogSettings): SegmentOptions {
+  return { indexIntervalBytes: s.indexIntervalBytes, indexMaxBytes: s.segmentIndexBytes };
+}
+
+export class DiskLog implements PartitionLog {
+  offline: string | undefined = undefined;
+  private segments: LogSegment[] = [];
+  private startOffset = 0;
+  /** Offsets below are on disk (fsynced with their segment). */
+  recoveryPoint = 0;
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private flushing: Promise<void> | null = null;
+  private nextFlush: Promise<void> | null = null;
+  /** fsyncs of rolled segments still running; a flush waits for them before moving the recovery point. */
+  private rollFlushes: Promise<void> = Promise.resolve();
+  private flushTimer: Timer | null = null;
+  /** Leader epochs and the offset each began at (Kafka's leader-epoch-checkpoint). */
+  private epochs: [epoch: number, startOffset: number][] = [];
+  private bytes = 0;
+  /** segment.jitter.ms drawn once per segment, as Kafka's LogSegment.rollJitterMs. */
+  private rollJitterMs = 0;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly name: string,
+    private readonly ctx: DiskLogContext,
+  ) {
+    this.lastFlushMs = ctx.clock.now();
+  }
+
+  /**
+   * Opens (or creates) the log in `dir`. Segments are loaded in offset order; those the
+   * previous run may not have finished writing (all after an unclean shutdown from the one
+   * holding the recovery point on, and any whose index files are missing or damaged) are
+   * recovered. A corrupt or torn tail is truncated and the segments after it deleted.
+   */
+  static open(dir: string, name: string, ctx: DiskLogContext, state: DiskLogState): DiskLog {
+    const log = new DiskLog(dir, name, ctx);
+    fs.mkdirSync(dir, { recursive: true });
+    const settings = ctx.settings();
+    const opts = segmentOptions(settings);
+    const files = fs.readdirSync(dir);
+    for (const f of files) {
+      // leftovers of an interrupted atomic write or segment deletion
+      if (f.endsWith('.tmp') || f.endsWith('.deleted')) fs.rmSync(path.join(dir, f), { force: true });
+    }
+    const bases = files
+      .filter(f => /^\d{20}\.log$/.test(f))
+      .map(f => Number(f.slice(0, 20)))
+      .sort((a, b) => a - b);
+    let truncatedAt = -1;
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i]!;
+      if (truncatedAt >= 0) {
+        // the log is cut short before this segment: what follows has a gap in front of it
+        const gone = new LogSegment(ctx.handles, dir, base, opts, 0);
+        gone.delete();
+        ctx.log.warn({ partition: name, segment: base }, 'deleted a segment that followed a truncated one');
+        continue;
+      }
+      const next = bases[i + 1];
+      const belowRecoveryPoint = next !== undefined && next <= state.recoveryPoint;
+      const { segment, recovery, indexProblem } = LogSegment.open(ctx.handles, dir, base, opts, state.clean || belowRecoveryPoint);
+      if (indexProblem !== null) ctx.log.warn({ partition: name, segment: base, problem: indexProblem }, 'rebuilt the index files of a segment');
+      if (recovery !== null && recovery.truncatedBytes > 0) {
+        ctx.log.warn({ partition: name, segment: base, truncatedBytes: recovery.truncatedBytes, reason: recovery.reason }, `truncated ${recovery.truncatedBytes} bytes from the end of a segment`);
+        truncatedAt = base;
+      }
+      const prev = log.segments[log.segments.length - 1];
+      if (prev !== undefined && segment.baseOffset < prev.nextOffset) {
+        throw new Error(`segment ${base} of ${name} overlaps the previous one (which ends at offset ${prev.nextOffset - 1})`);
+      }
+      if (recovery !== null) segment.writeIndexes(true);
+      log.segments.push(segment);
+      log.bytes += segment.size;
+    }
+    if (log.segments.length === 0) {
+      log.segments.push(LogSegment.create(ctx.handles, dir, Math.max(0, state.logStartOffset), opts, ctx.clock.now()));
+      fsyncDir(dir);
+    }
+    log.startOffset = Math.max(state.logStartOffset, log.segments[0]!.baseOffset);
+    log.startOffset = Math.min(log.startOffset, log.logEndOffset);
+    log.recoveryPoint = Math.min(state.clean ? log.logEndOffset : state.recoveryPoint, log.logEndOffset);
+    log.loadEpochs();
+    log.rollJitterMs = log.drawJitter(settings);
+    return log;
+  }
+
+  private drawJitter(s: LogSettings): number {
+    return s.segmentJitterMs > 0 ? Math.floor(Math.random() * Math.min(s.segmentJitterMs, s.segmentMs)) : 0;
+  }
+
+  private loadEpochs(): void {
+    const file = path.join(this.dir, EPOCH_FILE);
+    let entries: [number, number][] = [];
+    try {
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter(l => l !== '');
+      entries = lines.slice(2).map(l => l.split(' ').map(Number) as [number, number]);
+    } catch {
+      entries = [];
+    }
+    entries = entries.filter(([e, o]) => Number.isInteger(e) && Number.isInteger(o) && o < this.logEndOffset);
+    this.epochs = entries;
+  }
+
+  private saveEpochs(): void {
+    const lines = ['0', String(this.epochs.length), ...this.epochs.map(([e, o]) => `${e} ${o}`)];
+    writeFileAtomic(path.join(this.dir, EPOCH_FILE), `${lines.join('\n')}\n`);
+  }
+
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  get highWatermark(): number {
+    return this.active.nextOffset;
+  }
+
+  get sizeInBytes(): number {
+    return this.bytes;
+  }
+
+  /** How many segments the log has (for tests and diagnostics). */
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first (for tests and diagnostics). */
+  get segmentBaseOffsets(): number[] {
+    return this.segments.map(s => s.baseOffset);
+  }
+
+  private checkOnline(): void {
+    if (this.offline !== undefined) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${this.name} is offline: ${this.offline}`);
+    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `the log of ${this.name} is closed`);
+  }
+
+  /** Kafka's LogSegment.shouldRoll. */
+  private shouldRoll(s: LogSettings, batchSize: number, maxTimestamp: number, lastOffset: number): boolean {
+    const seg = this.active;
+    if (seg.isEmpty) return false;
+    if (seg.size > s.segmentBytes - batchSize) return true;
+    if (seg.indexFull) return true;
+    if (lastOffset - seg.baseOffset > MAX_SEGMENT_OFFSETS) return true;
+    const waited = seg.firstBatchTimestamp >= 0 ? maxTimestamp - seg.firstBatchTimestamp : this.ctx.clock.now() - seg.createdMs;
+    return waited > s.segmentMs - this.rollJitterMs;
+  }
+
+  /** Starts a new active segment at the log end offset; the old one is fsynced in the background. */
+  roll(): void {
+    const s = this.ctx.settings();
+    const old = this.active;
+    const seg = LogSegment.create(this.ctx.handles, this.dir, old.nextOffset, segmentOptions(s), this.ctx.clock.now());
+    fsyncDir(this.dir);
+    this.segments.push(seg);
+    this.rollJitterMs = this.drawJitter(s);
+    old.writeIndexes(true);
+    const upTo = seg.baseOffset;
+    const done = old.flush().then(
+      () => {
+        this.recoveryPoint = Math.max(this.recoveryPoint, upTo);
+      },
+      err => this.ctx.log.error({ err, partition: this.name, segment: old.baseOffset }, 'fsync of a rolled segment failed'),
+    );
+    this.rollFlushes = this.rollFlushes.then(() => done);
+    this.ctx.log.debug({ partition: this.name, segment: seg.baseOffset }, 'rolled a new log segment');
+  }
+
+  append(batch: Buffer, header: BatchHeader, opts: AppendOptions): AppendResult | Promise<AppendResult> {
+    this.checkOnline();
+    const s = this.ctx.settings();
+    const maxTimestamp = opts.logAppendTime ?? header.maxTimestamp;
+    const baseOffset = this.logEndOffset;
+    const lastOffset = baseOffset + header.lastOffsetDelta;
+    if (this.shouldRoll(s, batch.length, maxTimestamp, lastOffset)) this.roll();
+    assignBatch(batch, baseOffset, opts.leaderEpoch, opts.logAppendTime);
+    try {
+      this.active.append(batch, baseOffset, lastOffset, maxTimestamp, opts.leaderEpoch);
+    } catch (err) {
+      this.ctx.log.error({ err, partition: this.name }, 'append to the log failed');
+      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.name} failed: ${(err as Error).message}`);
+    }
+    this.bytes += batch.length;
+    const lastEpoch = this.epochs[this.epochs.length - 1];
+    if (lastEpoch === undefined || lastEpoch[0] < opts.leaderEpoch) {
+      this.epochs.push([opts.leaderEpoch, baseOffset]);
+      this.saveEpochs();
+    }
+    const result: AppendResult = { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1, logStartOffset: this.startOffset };
+    this.unflushedMessages += header.recordCount;
+    if (this.unflushedMessages >= s.flushMessages) {
+      // flush.messages: the append is acknowledged once it is on disk
+      return this.flush().then(
+        () => result,
+        err => {
+          throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `fsync of ${this.name} failed: ${(err as Error).message}`);
+        },
+      );
+    }
+    if (s.flushMs < MAX_TIMER_MS && this.flushTimer === null) {
+      // flush.ms: fsync once that long has passed since the last flush (acks do not wait for it)
+      const due = Math.max(0, this.lastFlushMs + s.flushMs - this.ctx.clock.now());
+      this.flushTimer = this.ctx.clock.setTimeout(() => {
+        this.flushTimer = null;
+        this.flush().catch(err => this.ctx.log.error({ err, partition: this.name }, 'scheduled log flush failed'));
+      }, due);
+    }
+    return result;
+  }
+
+  /** fsyncs everything appended so far; concurrent callers share fsyncs (group commit). */
+  flush(): Promise<void> {
+    if (this.flushing === null) return this.flushNow();
+    this.nextFlush ??= this.flushing.then(
+      () => {
+        this.nextFlush = null;
+        return this.flushNow();
+      },
+      () => {
+        this.nextFlush = null;
+        return this.flushNow();
+      },
+    );
+    return this.nextFlush;
+  }
+
+  private flushNow(): Promise<void> {
+    const upTo = this.logEndOffset;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.ctx.clock.now();
+    const segment = this.active;
+    const p = Promise.all([this.rollFlushes, segment.flush()]).then(() => {
+      this.recoveryPoint = Math.max(this.recoveryPoint, upTo);
+    });
+    this.flushing = p;
+    const clear = () => {
+      if (this.flushing === p) this.flushing = null;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  /** Index of the segment holding `offset` (the last whose base offset is <= offset). */
+  private segmentIndex(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid]!.baseOffset <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(0, lo - 1);
+  }
+
+  async read(offset: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<ReadResult> {
+    this.checkOnline();
+    const records: Buffer[] = [];
+    let total = 0;
+    let o = Math.max(offset, this.startOffset);
+    let seg: LogSegment | undefined = this.segments[this.segmentIndex(o)];
+    while (seg !== undefined && o < upTo) {
+      const position = await seg.locate(o);
+      if (position >= 0) {
+        const r = await seg.readBatches(position, maxBytes - total, minOneBatch && total === 0, upTo);
+        if (r.data === null) break;
+        records.push(r.data);
+        total += r.data.length;
+        if (!r.endsAtSegmentEnd || total >= maxBytes) break;
+      }
+      // the next segment (found again: segments may have rolled or gone during the reads)
+      o = seg.nextOffset;
+      const next: LogSegment | undefined = this.segments[this.segmentIndex(o)];
+      seg = next !== undefined && next.baseOffset > seg.baseOffset ? next : undefined;
+    }
+    return { records, bytes: total };
+  }
+
+  bytesFrom(offset: number, upTo: number): number {
+    if (offset >= upTo || offset >= this.logEndOffset) return 0;
+    const i = this.segmentIndex(offset);
+    const seg = this.segments[i]!;
+    // from the index entry at or before the offset: an estimate high by at most one index interval
+    let total = seg.size - seg.offsetIndex.lookup(offset).position;
+    for (let j = i + 1; j < this.segments.length; j++) total += this.segments[j]!.size;
+    return total;
+  }
+
+  async offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null> {
+    this.checkOnline();
+    for (const seg of this.segments.slice(this.segmentIndex(this.startOffset))) {
+      if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.startOffset) continue;
+      const b = await seg.findBatchByTimestamp(timestamp, this.startOffset);
+      if (b === null) continue;
+      const bytes = await seg.readBatchAt(b.position);
+      return findRecordInBatch(bytes, this.startOffset, b.leaderEpoch, ts => ts >= timestamp);
+    }
+    return null;
+  }
+
+  async maxTimestampOffset(): Promise<TimestampOffset | null> {
+    this.checkOnline();
+    let best: LogSegment | null = null;
+    for (const seg of this.segments) {
+      if (seg.isEmpty || seg.nextOffset <= this.startOffset) continue;
+      if (best === null || seg.maxTimestamp > best.maxTimestamp) best = seg;
+    }
+    if (best === null) return null;
+    const max = best.maxTimestamp;
+    const position = await best.locate(Math.max(best.offsetOfMaxTimestamp, this.startOffset));
+    if (position < 0) return null;
+    const bytes = await best.readBatchAt(position);
+    const b = await best.batchAt(position);
+    return findRecordInBatch(bytes, this.startOffset, b.leaderEpoch, ts => ts === max);
+  }
+
+  epochAt(offset: number): number {
+    if (offset < this.startOffset || offset >= this.logEndOffset) return -1;
+    let epoch = -1;
+    for (const [e, start] of this.epochs) {
+      if (start > offset) break;
+      epoch = e;
+    }
+    return epoch;
+  }
+
+  async deleteRecordsBefore(offset: number): Promise<void> {
+    this.checkOnline();
+    if (offset <= this.startOffset) return;
+    this.startOffset = Math.min(offset, this.logEndOffset);
+    this.deleteSegmentsWhile(seg => seg.nextOffset <= this.startOffset, 'log start offset');
+  }
+
+  /**
+   * Deletes segments from the oldest while `breached` says so (Kafka's deleteOldSegments). When
+   * every segment goes, an empty active segment is rolled first, so the log keeps its end offset.
+   */
+  private deleteSegmentsWhile(breached: (seg: LogSegment) => boolean, reason: string): number {
+    let n = 0;
+    while (n < this.segments.length && breached(this.segments[n]!)) n++;
+    if (n === 0) return 0;
+    if (n === this.segments.length) {
+      if (this.active.isEmpty) n--;
+      else this.roll();
+    }
+    const gone = this.segments.splice(0, n);
+    for (const seg of gone) {
+      this.bytes -= seg.size;
+      seg.delete();
+    }
+    this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
+    if (gone.length > 0) {
+      this.ctx.log.info({ partition: this.name, segments: gone.map(s => s.baseOffset), reason }, `deleted ${gone.length} log segment(s)`);
+    }
+    return gone.length;
+  }
+
+  async applyRetention(nowMs: number): Promise<number> {
+    if (this.offline !== undefined || this.closed) return 0;
+    const s = this.ctx.settings();
+    let deleted = this.deleteSegmentsWhile(seg => seg.nextOffset <= this.startOffset, 'log start offset');
+    if (!s.deleteRetention) return deleted;
+    if (s.retentionMs >= 0 && s.retentionMs < Number.MAX_VALUE) {
+      // a segment's age is that of its newest record (Kafka's largestTimestamp)
+      deleted += this.deleteSegmentsWhile(seg => !seg.isEmpty && nowMs - seg.maxTimestamp > s.retentionMs, `retention.ms ${s.retentionMs}`);
+    }
+    if (s.retentionBytes >= 0 && s.retentionBytes < Number.MAX_VALUE) {
+      let excess = this.bytes - s.retentionBytes;
+      deleted += this.deleteSegmentsWhile(seg => {
+        if (seg === this.active || excess < seg.size) return false;
+        excess -= seg.size;
+        return true;
+      }, `retention.bytes ${s.retentionBytes}`);
+    }
+    return deleted;
+  }
+
+  /** fsyncs and closes the files, leaving the index files written: a clean shutdown of this log. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flushTimer?.cancel();
+    this.flushTimer = null;
+    if (this.offline === undefined) {
+      await this.rollFlushes;
+      await this.flushing?.catch(() => {});
+      const seg = this.active;
+      seg.flushSync();
+      seg.writeIndexes(true);
+      this.recoveryPoint = this.logEndOffset;
+    }
+    this.closed = true;
+    for (const seg of this.segments) seg.close();
+  }
+
+  /** Removes the log's directory (its topic was deleted). */
+  async removeFiles(): Promise<void> {
+    this.closed = true;
+    this.flushTimer?.cancel();
+    for (const seg of this.segments) seg.close();
+    await fs.promises.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A partition whose files could not be opened: it answers every request with KAFKA_STORAGE_ERROR. */
+export class OfflineLog implements PartitionLog {
+  readonly logStartOffset = -1;
+  readonly logEndOffset = -1;
+  readonly highWatermark = -1;
+  readonly sizeInBytes = 0;
+
+  constructor(
+    readonly name: string,
+    readonly offline: string,
+  ) {}
+
+  private fail(): never {
+    throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${this.name} is offline: ${this.offline}`);
+  }
+
+  append(): never {
+    this.fail();
+  }
+
+  async read(): Promise<ReadResult> {
+    this.fail();
+  }
+
+  bytesFrom(): number {
+    return 0;
+  }
+
+  async offsetForTimestamp(): Promise<TimestampOffset | null> {
+    this.fail();
+  }
+
+  async maxTimestampOffset(): Promise<TimestampOffset | null> {
+    this.fail();
+  }
+
+  epochAt(): number {
+    return -1;
+  }
+
+  async deleteRecordsBefore(): Promise<void> {
+    this.fail();
+  }
+
+  async applyRetention(): Promise<number> {
+    return 0;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,160 @@
+// The disk engine's side of the data directory (Kafka's LogManager): one directory per
+// partition, the recovery-point and log-start-offset checkpoints, and the clean-shutdown marker
+// that tells the next start whether index files can be trusted.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock, Timer } from '../broker/clock.js';
+import { fsyncDir, readOffsetCheckpoint, writeFileAtomic, writeOffsetCheckpoint, type OffsetCheckpoint } from './checkpoint.js';
+import { DiskLog, OfflineLog } from './disk-log.js';
+import { FileHandles } from './file-handles.js';
+import type { LogCreateOptions, LogFactory, PartitionLog } from './log.js';
+
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+const PARTITION_METADATA = 'partition.metadata';
+
+export interface DiskLogFactoryOptions {
+  dataDir: string;
+  log: Logger;
+  clock: Clock;
+  /** Segment files kept open at once (least recently used ones close). */
+  maxOpenFiles: number;
+  /** log.flush.offset.checkpoint.interval.ms */
+  checkpointIntervalMs: number;
+}
+
+/** A partition directory's name: `<topic>-<partition>`. */
+export const partitionDirName = (topic: string, partition: number) => `${topic}-${partition}`;
+
+export class DiskLogFactory implements LogFactory {
+  /** The previous run shut down cleanly. */
+  readonly clean: boolean;
+  readonly handles: FileHandles;
+  private readonly logs = new Map<string, DiskLog | OfflineLog>();
+  private readonly recoveryPoints: OffsetCheckpoint;
+  private readonly logStartOffsets: OffsetCheckpoint;
+  private checkpointTimer: Timer | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: DiskLogFactoryOptions) {
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    this.handles = new FileHandles(opts.maxOpenFiles);
+    const marker = path.join(opts.dataDir, CLEAN_SHUTDOWN_FILE);
+    let clean = fs.existsSync(marker);
+    const read = (name: string): OffsetCheckpoint => {
+      try {
+        return readOffsetCheckpoint(path.join(opts.dataDir, name));
+      } catch (err) {
+        opts.log.warn({ err, file: name }, 'unreadable checkpoint file: recovering every segment');
+        clean = false;
+        return new Map();
+      }
+    };
+    this.recoveryPoints = read(RECOVERY_POINT_CHECKPOINT);
+    this.logStartOffsets = read(LOG_START_OFFSET_CHECKPOINT);
+    this.clean = clean;
+    if (fs.existsSync(marker)) {
+      // from now on a crash is an unclean shutdown
+      fs.rmSync(marker);
+      fsyncDir(opts.dataDir);
+    }
+    opts.log.info({ dataDir: opts.dataDir, cleanShutdown: this.clean }, 'opening the data directory');
+    this.scheduleCheckpoint();
+  }
+
+  private scheduleCheckpoint(): void {
+    const ms = this.opts.checkpointIntervalMs;
+    if (ms <= 0 || ms >= 2 ** 31) return;
+    this.checkpointTimer = this.opts.clock.setTimeout(() => {
+      try {
+        this.checkpoint();
+      } catch (err) {
+        this.opts.log.error({ err }, 'writing the offset checkpoints failed');
+      }
+      if (!this.closed) this.scheduleCheckpoint();
+    }, ms);
+  }
+
+  /** Partition directories present in the data directory, by name. */
+  partitionDirs(): string[] {
+    return fs
+      .readdirSync(this.opts.dataDir, { withFileTypes: true })
+      .filter(d => d.isDirectory() && /-\d+$/.test(d.name))
+      .map(d => d.name);
+  }
+
+  create(topic: string, partition: number, opts: LogCreateOptions): PartitionLog {
+    const name = partitionDirName(topic, partition);
+    const dir = path.join(this.opts.dataDir, name);
+    let log: DiskLog | OfflineLog;
+    try {
+      if (opts.isNew) {
+        // a directory left by an earlier topic of this name holds nothing of this one
+        fs.rmSync(dir, { recursive: true, force: true });
+        this.recoveryPoints.delete(name);
+        this.logStartOffsets.delete(name);
+      }
+      log = DiskLog.open(
+        dir,
+        name,
+        { handles: this.handles, log: this.opts.log, clock: this.opts.clock, settings: opts.settings },
+        { recoveryPoint: this.recoveryPoints.get(name) ?? 0, logStartOffset: this.logStartOffsets.get(name) ?? 0, clean: this.clean && !opts.isNew },
+      );
+      const meta = path.join(dir, PARTITION_METADATA);
+      if (!fs.existsSync(meta)) writeFileAtomic(meta, `version: 0\ntopic_id: ${opts.topicId}\n`);
+    } catch (err) {
+      this.opts.log.error({ err, partition: name }, 'partition offline: its log could not be opened');
+      log = new OfflineLog(name, (err as Error).message);
+    }
+    this.logs.set(name, log);
+    return log;
+  }
+
+  async remove(topic: string, partition: number): Promise<void> {
+    const name = partitionDirName(topic, partition);
+    const log = this.logs.get(name);
+    this.logs.delete(name);
+    this.recoveryPoints.delete(name);
+    this.logStartOffsets.delete(name);
+    if (log instanceof DiskLog) await log.removeFiles();
+    else await fs.promises.rm(path.join(this.opts.dataDir, name), { recursive: true, force: true });
+  }
+
+  /** Removes a partition directory no topic owns (left by a topic deleted during a crash). */
+  async removeStray(name: string): Promise<void> {
+    this.opts.log.info({ partition: name }, 'deleting a partition directory that belongs to no topic');
+    await fs.promises.rm(path.join(this.opts.dataDir, name), { recursive: true, force: true });
+  }
+
+  /** Writes the recovery points and log start offsets of every open log. */
+  checkpoint(): void {
+    for (const [name, log] of this.logs) {
+      if (!(log instanceof DiskLog)) continue;
+      this.recoveryPoints.set(name, log.recoveryPoint);
+      this.logStartOffsets.set(name, log.logStartOffset);
+    }
+    writeOffsetCheckpoint(path.join(this.opts.dataDir, RECOVERY_POINT_CHECKPOINT), this.recoveryPoints);
+    writeOffsetCheckpoint(path.join(this.opts.dataDir, LOG_START_OFFSET_CHECKPOINT), this.logStartOffsets);
+  }
+
+  /** Closes every log, writes the checkpoints and leaves the clean-shutdown marker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.checkpointTimer?.cancel();
+    let clean = true;
+    for (const log of this.logs.values()) {
+      try {
+        await log.close();
+      } catch (err) {
+        clean = false;
+        this.opts.log.error({ err, partition: (log as DiskLog).name }, 'closing a log failed');
+      }
+    }
+    this.checkpoint();
+    this.handles.closeAll();
+    if (clean) writeFileAtomic(path.join(this.opts.dataDir, CLEAN_SHUTDOWN_FILE), '');
+  }
+}

@@ -1,0 +1,501 @@
+// One segment of a partition's log on disk (Kafka's LogSegment): `<base offset>.log` holds the
+// record batches exactly as produced (offsets assigned), `.index` and `.timeindex` its sparse
+// offset and time indexes. The segment owns its three files; the log above it decides when to
+// roll, flush, recover and delete.
+import fs from 'node:fs';
+import path from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+import { ATTRIBUTES, BATCH_LENGTH, CRC, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, readInt64 } from '../protocol/records.js';
+import type { FileHandles } from './file-handles.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+
+/** Kafka's file names: the base offset, zero-padded to 20 digits. */
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return `${String(baseOffset).padStart(20, '0')}${suffix}`;
+}
+
+/** The header fields of a stored batch the log works with. */
+export interface StoredBatch {
+  position: number;
+  size: number;
+  baseOffset: number;
+  lastOffset: number;
+  maxTimestamp: number;
+  leaderEpoch: number;
+}
+
+export function storedBatch(buf: Buffer, at: number, position: number): StoredBatch {
+  const baseOffset = readInt64(buf, at);
+  return {
+    position,
+    size: LOG_OVERHEAD + buf.readInt32BE(at + BATCH_LENGTH),
+    baseOffset,
+    lastOffset: baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA),
+    maxTimestamp: readInt64(buf, at + MAX_TIMESTAMP),
+    leaderEpoch: buf.readInt32BE(at + PARTITION_LEADER_EPOCH),
+  };
+}
+
+/** Reads exactly `length` bytes at `position` (fewer only at the end of the file). */
+function readFully(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let done = 0;
+    const step = (): void => {
+      fs.read(fd, buf, done, length - done, position + done, (err, n) => {
+        if (err) return reject(err);
+        done += n;
+        if (n === 0 || done === length) resolve(done);
+        else step();
+      });
+    };
+    step();
+  });
+}
+
+function readFullySync(fd: number, buf: Buffer, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** What recovery found wrong at the end of a segment. */
+export interface RecoveryResult {
+  /** Bytes cut from the end of the .log (a torn or corrupt tail). */
+  truncatedBytes: number;
+  /** Why the tail was cut, when it was. */
+  reason: string | null;
+}
+
+export interface SegmentOptions {
+  indexIntervalBytes: number;
+  /** segment.index.bytes */
+  indexMaxBytes: number;
+}
+
+/** How far a header walk reads at once. */
+const WALK_WINDOW = 16 * 1024;
+/** Recovery reads the log in chunks of this size (larger batches get their own read). */
+const RECOVERY_CHUNK = 1024 * 1024;
+
+export class LogSegment {
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  size = 0;
+  /** Last offset + 1; the base offset while empty. */
+  nextOffset: number;
+  maxTimestamp = -1;
+  /** Offset of the first batch holding maxTimestamp (its base offset), -1 while empty. */
+  offsetOfMaxTimestamp = -1;
+  /** The first batch's max timestamp, which segment.ms counts from (Kafka's rollingBasedTimestamp). */
+  firstBatchTimestamp = -1;
+  offsetIndex: OffsetIndex;
+  timeIndex: TimeIndex;
+  private bytesSinceLastIndexEntry = 0;
+  /** Where the last read ended: the next sequential fetch starts there without a lookup. */
+  private hintOffset = -1;
+  private hintPosition = 0;
+  /** The indexes changed since they were last written. */
+  private indexesDirty = true;
+
+  constructor(
+    private readonly handles: FileHandles,
+    readonly dir: string,
+    readonly baseOffset: number,
+    private readonly opts: SegmentOptions,
+    /** When the segment was created (ms); segment.ms counts from here until it holds a batch. */
+    readonly createdMs: number,
+  ) {
+    this.logPath = path.join(dir, segmentFileName(baseOffset, '.log'));
+    this.indexPath = path.join(dir, segmentFileName(baseOffset, '.index'));
+    this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, '.timeindex'));
+    this.nextOffset = baseOffset;
+    this.offsetIndex = new OffsetIndex(baseOffset, Math.max(1, Math.floor(opts.indexMaxBytes / 8)));
+    this.timeIndex = new TimeIndex(baseOffset, Math.max(1, Math.floor(opts.indexMaxBytes / 12)));
+  }
+
+  get isEmpty(): boolean {
+    return this.size === 0;
+  }
+
+  get indexFull(): boolean {
+    return this.offsetIndex.isFull || this.timeIndex.isFull;
+  }
+
+  /** Creates the segment's .log file (empty). */
+  static create(handles: FileHandles, dir: string, baseOffset: number, opts: SegmentOptions, nowMs: number): LogSegment {
+    const s = new LogSegment(handles, dir, baseOffset, opts, nowMs);
+    fs.ftruncateSync(handles.fd(s.logPath), 0);
+    return s;
+  }
+
+  /**
+   * Opens an existing segment. With `trustIndexes` (a clean shutdown, or a segment below the
+   * recovery point) the index files are read and sanity-checked; when they are missing or
+   * damaged, or not trusted, the segment is recovered: scanned, validated and re-indexed.
+   */
+  static open(handles: FileHandles, dir: string, baseOffset: number, opts: SegmentOptions, trustIndexes: boolean): { segment: LogSegment; recovery: RecoveryResult | null; indexProblem: string | null } {
+    const logPath = path.join(dir, segmentFileName(baseOffset, '.log'));
+    const stat = fs.statSync(logPath);
+    const s = new LogSegment(handles, dir, baseOffset, opts, stat.mtimeMs);
+    s.size = stat.size;
+    let indexProblem: string | null = null;
+    if (trustIndexes) {
+      indexProblem = s.loadIndexes();
+      if (indexProblem === null) return { segment: s, recovery: null, indexProblem: null };
+    }
+    return { segment: s, recovery: s.recover(), indexProblem };
+  }
+
+  /** Reads the index files and the tail after their last entries; returns a problem, or null. */
+  private loadIndexes(): string | null {
+    let indexBytes: Buffer;
+    let timeBytes: Buffer;
+    try {
+      indexBytes = fs.readFileSync(this.indexPath);
+      timeBytes = fs.readFileSync(this.timeIndexPath);
+    } catch (err) {
+      return `index file unreadable (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    }
+    const offsetIndex = OffsetIndex.decode(indexBytes, this.baseOffset, this.offsetIndex.maxEntries, Math.max(1, this.size));
+    if (typeof offsetIndex === 'string') return offsetIndex;
+    // the index says where the last indexed batch starts; the batches from there are read to
+    // learn the segment's next offset and largest timestamp
+    const from = offsetIndex.entries > 0 ? offsetIndex.lookup(Number.MAX_SAFE_INTEGER).position : 0;
+    let problem: string | null = null;
+    let last: StoredBatch | null = null;
+    let maxTs = -1;
+    let maxTsOffset = -1;
+    this.walkSync(from, b => {
+      if (b === null) {
+        problem = 'the log after the last index entry does not hold whole batches';
+        return false;
+      }
+      last = b;
+      if (b.maxTimestamp > maxTs) {
+        maxTs = b.maxTimestamp;
+        maxTsOffset = b.baseOffset;
+      }
+      return true;
+    });
+    if (problem !== null) return problem;
+    const nextOffset = last === null ? this.baseOffset : (last as StoredBatch).lastOffset + 1;
+    const timeIndex = TimeIndex.decode(timeBytes, this.baseOffset, this.timeIndex.maxEntries, Math.max(nextOffset, this.baseOffset + 1));
+    if (typeof timeIndex === 'string') return timeIndex;
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    this.nextOffset = nextOffset;
+    const indexed = timeIndex.last;
+    if (indexed !== null && indexed.timestamp >= maxTs) {
+      this.maxTimestamp = indexed.timestamp;
+      this.offsetOfMaxTimestamp = indexed.offset;
+    } else {
+      this.maxTimestamp = maxTs;
+      this.offsetOfMaxTimestamp = maxTsOffset;
+    }
+    if (this.size > 0) {
+      const head = Buffer.allocUnsafe(HEADER_SIZE);
+      readFullySync(this.handles.fd(this.logPath), head, HEADER_SIZE, 0);
+      this.firstBatchTimestamp = readInt64(head, MAX_TIMESTAMP);
+    }
+    this.bytesSinceLastIndexEntry = this.size - from;
+    this.indexesDirty = false;
+    return null;
+  }
+
+  /**
+   * Calls `visit` with each batch header from `position` to the end of the file, synchronously;
+   * `visit(null)` when the rest is not a whole batch. Stops when `visit` returns false.
+   */
+  private walkSync(position: number, visit: (b: StoredBatch | null) => boolean): void {
+    const fd = this.handles.fd(this.logPath);
+    const head = Buffer.allocUnsafe(HEADER_SIZE);
+    let pos = position;
+    while (pos < this.size) {
+      const n = readFullySync(fd, head, HEADER_SIZE, pos);
+      if (n < HEADER_SIZE) {
+        visit(null);
+        return;
+      }
+      const b = storedBatch(head, 0, pos);
+      if (b.size < HEADER_SIZE || pos + b.size > this.size) {
+        visit(null);
+        return;
+      }
+      if (!visit(b)) return;
+      pos += b.size;
+    }
+  }
+
+  /**
+   * Kafka's LogSegment.recover: reads every batch, checks its size, magic, CRC and that offsets
+   * rise, rebuilds both indexes, and truncates the file at the first batch that fails.
+   */
+  recover(): RecoveryResult {
+    const fd = this.handles.fd(this.logPath);
+    this.offsetIndex = new OffsetIndex(this.baseOffset, this.offsetIndex.maxEntries);
+    this.timeIndex = new TimeIndex(this.baseOffset, this.timeIndex.maxEntries);
+    this.bytesSinceLastIndexEntry = 0;
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = -1;
+    this.firstBatchTimestamp = -1;
+    const fileSize = this.size;
+    this.size = 0;
+    let chunk = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK, Math.max(HEADER_SIZE, fileSize)));
+    let chunkStart = 0;
+    let chunkLength = 0;
+    let reason: string | null = null;
+    let pos = 0;
+    while (pos < fileSize) {
+      // make the batch at `pos` readable in `chunk`: its header first, then the whole batch
+      let at = pos - chunkStart;
+      if (at + HEADER_SIZE > chunkLength) {
+        chunkStart = pos;
+        chunkLength = readFullySync(fd, chunk, Math.min(chunk.length, fileSize - pos), pos);
+        at = 0;
+        if (chunkLength < HEADER_SIZE) {
+          reason = `a torn batch header (${fileSize - pos} bytes)`;
+          break;
+        }
+      }
+      const size = LOG_OVERHEAD + chunk.readInt32BE(at + BATCH_LENGTH);
+      if (size < HEADER_SIZE) {
+        reason = `a batch length of ${size - LOG_OVERHEAD}`;
+        break;
+      }
+      if (pos + size > fileSize) {
+        reason = `a torn batch (${size} bytes declared, ${fileSize - pos} present)`;
+        break;
+      }
+      if (at + size > chunkLength) {
+        if (size > chunk.length) chunk = Buffer.allocUnsafe(size);
+        chunkStart = pos;
+        chunkLength = readFullySync(fd, chunk, Math.min(chunk.length, fileSize - pos), pos);
+        at = 0;
+      }
+      const batch = chunk.subarray(at, at + size);
+      if (batch[MAGIC] !== 2) {
+        reason = `a batch with magic ${batch[MAGIC]}`;
+        break;
+      }
+      if (crc32c(batch.subarray(ATTRIBUTES)) !== batch.readUInt32BE(CRC)) {
+        reason = 'a batch whose CRC does not match';
+        break;
+      }
+      const b = storedBatch(batch, 0, pos);
+      if (b.baseOffset < this.nextOffset || b.lastOffset < b.baseOffset) {
+        reason = `a batch at offsets ${b.baseOffset}..${b.lastOffset} after offset ${this.nextOffset - 1}`;
+        break;
+      }
+      this.indexBatch(b);
+      pos += size;
+    }
+    const truncatedBytes = fileSize - pos;
+    if (truncatedBytes > 0) fs.ftruncateSync(fd, pos);
+    this.size = pos;
+    this.indexesDirty = true;
+    return { truncatedBytes, reason };
+  }
+
+  /** Adds a batch just placed at `b.position` to the in-memory state and indexes (Kafka's rule: an entry after index.interval.bytes). */
+  private indexBatch(b: StoredBatch): void {
+    if (this.firstBatchTimestamp < 0 && this.size === 0) this.firstBatchTimestamp = b.maxTimestamp;
+    if (b.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = b.maxTimestamp;
+      this.offsetOfMaxTimestamp = b.baseOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.opts.indexIntervalBytes) {
+      this.offsetIndex.append(b.lastOffset, b.position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += b.size;
+    this.size = b.position + b.size;
+    this.nextOffset = b.lastOffset + 1;
+    this.indexesDirty = true;
+  }
+
+  /** Writes one batch (offsets already assigned) at the end of the file. Throws on an I/O error, having cut any partial write. */
+  append(batch: Buffer, baseOffset: number, lastOffset: number, maxTimestamp: number, leaderEpoch: number): void {
+    const fd = this.handles.fd(this.logPath);
+    const position = this.size;
+    try {
+      let done = 0;
+      while (done < batch.length) done += fs.writeSync(fd, batch, done, batch.length - done, position + done);
+    } catch (err) {
+      try {
+        fs.ftruncateSync(fd, position);
+      } catch {
+        // the write error is the one to report
+      }
+      throw err;
+    }
+    this.indexBatch({ position, size: batch.length, baseOffset, lastOffset, maxTimestamp, leaderEpoch });
+  }
+
+  /**
+   * Position of the batch holding `offset` (the first batch whose last offset is >= offset), or
+   * -1 when no batch of this segment does. A binary search of the offset index, then a walk of
+   * batch headers within one index interval.
+   */
+  async locate(offset: number): Promise<number> {
+    if (offset >= this.nextOffset) return -1;
+    if (offset === this.hintOffset) return this.hintPosition;
+    let pos = this.offsetIndex.lookup(offset).position;
+    const fd = this.handles.acquire(this.logPath);
+    try {
+      const window = Buffer.allocUnsafe(WALK_WINDOW);
+      while (pos < this.size) {
+        const n = await readFully(fd, window, Math.min(WALK_WINDOW, this.size - pos), pos);
+        let at = 0;
+        while (at + HEADER_SIZE <= n) {
+          const b = storedBatch(window, at, pos + at);
+          if (b.lastOffset >= offset) return b.position;
+          at += b.size;
+        }
+        if (n < HEADER_SIZE) break;
+        pos += at;
+      }
+      return -1;
+    } finally {
+      this.handles.release(this.logPath, fd);
+    }
+  }
+
+  /**
+   * Whole batches from `position`, at most `maxBytes` of them (the first one even when larger,
+   * with `minOneBatch`), stopping before the first batch at or past offset `upTo`.
+   */
+  async readBatches(position: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<{ data: Buffer | null; endsAtSegmentEnd: boolean }> {
+    const fd = this.handles.acquire(this.logPath);
+    try {
+      let length = Math.min(maxBytes, this.size - position);
+      let buf = Buffer.allocUnsafe(Math.max(length, HEADER_SIZE));
+      let n = await readFully(fd, buf, length, position);
+      let end = 0;
+      let nextOffset = -1;
+      while (end + HEADER_SIZE <= n) {
+        const b = storedBatch(buf, end, position + end);
+        if (b.baseOffset >= upTo) break;
+        if (end + b.size > n) {
+          if (end === 0 && minOneBatch) {
+            // KIP-74: the first batch goes out whole even when larger than maxBytes
+            length = b.size;
+            buf = Buffer.allocUnsafe(length);
+            n = await readFully(fd, buf, length, position);
+            if (n === length) {
+              end = length;
+              nextOffset = b.lastOffset + 1;
+            }
+          }
+          break;
+        }
+        end += b.size;
+        nextOffset = b.lastOffset + 1;
+      }
+      if (end === 0) return { data: null, endsAtSegmentEnd: false };
+      this.hintOffset = nextOffset;
+      this.hintPosition = position + end;
+      return { data: buf.subarray(0, end), endsAtSegmentEnd: position + end >= this.size };
+    } finally {
+      this.handles.release(this.logPath, fd);
+    }
+  }
+
+  /** Reads one whole batch at `position` (for lookups that decode records). */
+  async readBatchAt(position: number): Promise<Buffer> {
+    const fd = this.handles.acquire(this.logPath);
+    try {
+      const head = Buffer.allocUnsafe(HEADER_SIZE);
+      await readFully(fd, head, HEADER_SIZE, position);
+      const size = LOG_OVERHEAD + head.readInt32BE(BATCH_LENGTH);
+      const buf = Buffer.allocUnsafe(size);
+      await readFully(fd, buf, size, position);
+      return buf;
+    } finally {
+      this.handles.release(this.logPath, fd);
+    }
+  }
+
+  /** The first batch whose max timestamp is >= `timestamp`, or null (Kafka's findOffsetByTimestamp, before record decoding). */
+  async findBatchByTimestamp(timestamp: number, startOffset: number): Promise<StoredBatch | null> {
+    if (this.maxTimestamp < timestamp) return null;
+    const below = this.timeIndex.lookupBelow(timestamp);
+    let pos = this.offsetIndex.lookup(Math.max(below?.offset ?? this.baseOffset, startOffset)).position;
+    const fd = this.handles.acquire(this.logPath);
+    try {
+      const head = Buffer.allocUnsafe(HEADER_SIZE);
+      while (pos < this.size) {
+        await readFully(fd, head, HEADER_SIZE, pos);
+        const b = storedBatch(head, 0, pos);
+        if (b.lastOffset >= startOffset && b.maxTimestamp >= timestamp) return b;
+        pos += b.size;
+      }
+      return null;
+    } finally {
+      this.handles.release(this.logPath, fd);
+    }
+  }
+
+  /** The header of the batch at `position`. */
+  async batchAt(position: number): Promise<StoredBatch> {
+    const fd = this.handles.acquire(this.logPath);
+    try {
+      const head = Buffer.allocUnsafe(HEADER_SIZE);
+      await readFully(fd, head, HEADER_SIZE, position);
+      return storedBatch(head, 0, position);
+    } finally {
+      this.handles.release(this.logPath, fd);
+    }
+  }
+
+  /** Writes the index files when they changed (they are rebuilt from the log when lost). */
+  writeIndexes(sync: boolean): void {
+    if (!this.indexesDirty) return;
+    for (const [file, bytes] of [
+      [this.indexPath, this.offsetIndex.encode()],
+      [this.timeIndexPath, this.timeIndex.encode()],
+    ] as const) {
+      const fd = fs.openSync(file, 'w');
+      try {
+        fs.writeSync(fd, bytes);
+        if (sync) fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    this.indexesDirty = false;
+  }
+
+  /** fsyncs the .log file. */
+  flush(): Promise<void> {
+    const fd = this.handles.acquire(this.logPath);
+    return new Promise<void>((resolve, reject) => {
+      fs.fdatasync(fd, err => {
+        this.handles.release(this.logPath, fd);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }
+
+  flushSync(): void {
+    fs.fdatasyncSync(this.handles.fd(this.logPath));
+  }
+
+  /** Closes the files and removes them. */
+  delete(): void {
+    this.handles.forget(this.logPath);
+    for (const file of [this.logPath, this.indexPath, this.timeIndexPath]) fs.rmSync(file, { force: true });
+  }
+
+  close(): void {
+    this.handles.forget(this.logPath);
+  }
+}
