@@ -235,6 +235,24 @@ export class ReplicaManager {
     });
   }
 
+  /**
+   * One partition of DeleteRecords (Kafka's Partition.deleteRecordsOnLeader): -1 means the high
+   * watermark; the log start offset only moves forward and never past the high watermark.
+   */
+  async deleteRecords(p: Partition, offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    const leader = this.checkLeader(p, -1);
+    if (leader !== ErrorCode.NONE) return { errorCode: leader, lowWatermark: -1 };
+    const log = p.log;
+    const target = offset === -1 ? log.highWatermark : offset;
+    if (target < 0 || target > log.highWatermark) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    try {
+      await log.deleteRecordsBefore(target);
+    } catch (err) {
+      return storageFailure(err, code => ({ errorCode: code, lowWatermark: -1 }));
+    }
+    return { errorCode: ErrorCode.NONE, lowWatermark: log.logStartOffset };
+  }
+
   /** One partition of ListOffsets. */
   async listOffset(p: Partition, timestamp: number, isolationLevel: number, currentLeaderEpoch: number): Promise<OffsetOutcome> {
     try {

@@ -8,11 +8,11 @@ import type { Logger } from 'pino';
 import type { Clock, Timer } from '../broker/clock.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { assignBatch, type BatchHeader } from '../protocol/records.js';
-import { findRecordInBatch } from './batch-lookup.js';
+import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import { fsyncDir, writeFileAtomic } from './checkpoint.js';
 import type { FileHandles } from './file-handles.js';
 import type { AppendOptions, AppendResult, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
-import { LogSegment, type SegmentOptions } from './segment.js';
+import { LogSegment, type SegmentOptions, type StoredBatch } from './segment.js';
 
 export interface DiskLogContext {
   handles: FileHandles;
@@ -55,6 +55,7 @@ export class DiskLog implements PartitionLog {
   private flushTimer: Timer | null = null;
   /** Leader epochs and the offset each began at (Kafka's leader-epoch-checkpoint). */
   private epochs: [epoch: number, startOffset: number][] = [];
+  private epochsDirty = false;
   private bytes = 0;
   /** segment.jitter.ms drawn once per segment, as Kafka's LogSegment.rollJitterMs. */
   private rollJitterMs = 0;
@@ -89,6 +90,13 @@ export class DiskLog implements PartitionLog {
       .map(f => Number(f.slice(0, 20)))
       .sort((a, b) => a - b);
     let truncatedAt = -1;
+    // leader epochs of the batches recovery reads; the checkpoint file covers what comes before
+    let recoveredFrom = -1;
+    const recoveredEpochs: [number, number][] = [];
+    const onRecoveredBatch = (b: StoredBatch) => {
+      const last = recoveredEpochs[recoveredEpochs.length - 1];
+      if (last === undefined || b.leaderEpoch > last[0]) recoveredEpochs.push([b.leaderEpoch, b.baseOffset]);
+    };
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i]!;
       if (truncatedAt >= 0) {
@@ -100,7 +108,8 @@ export class DiskLog implements PartitionLog {
       }
       const next = bases[i + 1];
       const belowRecoveryPoint = next !== undefined && next <= state.recoveryPoint;
-      const { segment, recovery, indexProblem } = LogSegment.open(ctx.handles, dir, base, opts, state.clean || belowRecoveryPoint);
+      const { segment, recovery, indexProblem } = LogSegment.open(ctx.handles, dir, base, opts, state.clean || belowRecoveryPoint, onRecoveredBatch);
+      if (recovery !== null && recoveredFrom < 0) recoveredFrom = base;
       if (indexProblem !== null) ctx.log.warn({ partition: name, segment: base, problem: indexProblem }, 'rebuilt the index files of a segment');
       if (recovery !== null && recovery.truncatedBytes > 0) {
         ctx.log.warn({ partition: name, segment: base, truncatedBytes: recovery.truncatedBytes, reason: recovery.reason }, `truncated ${recovery.truncatedBytes} bytes from the end of a segment`);
@@ -121,7 +130,7 @@ export class DiskLog implements PartitionLog {
     log.startOffset = Math.max(state.logStartOffset, log.segments[0]!.baseOffset);
     log.startOffset = Math.min(log.startOffset, log.logEndOffset);
     log.recoveryPoint = Math.min(state.clean ? log.logEndOffset : state.recoveryPoint, log.logEndOffset);
-    log.loadEpochs();
+    log.loadEpochs(recoveredFrom, recoveredEpochs);
     log.rollJitterMs = log.drawJitter(settings);
     return log;
   }
@@ -130,7 +139,12 @@ export class DiskLog implements PartitionLog {
     return s.segmentJitterMs > 0 ? Math.floor(Math.random() * Math.min(s.segmentJitterMs, s.segmentMs)) : 0;
   }
 
-  private loadEpochs(): void {
+  /**
+   * The leader epochs: from the checkpoint file up to the first recovered segment (the file is
+   * written at rolls, flushes and shutdown, so it may lack the newest), then from the batches
+   * recovery read.
+   */
+  private loadEpochs(recoveredFrom: number, recovered: [number, number][]): void {
     const file = path.join(this.dir, EPOCH_FILE);
     let entries: [number, number][] = [];
     try {
@@ -139,13 +153,22 @@ export class DiskLog implements PartitionLog {
     } catch {
       entries = [];
     }
-    entries = entries.filter(([e, o]) => Number.isInteger(e) && Number.isInteger(o) && o < this.logEndOffset);
+    const upTo = recoveredFrom >= 0 ? recoveredFrom : this.logEndOffset;
+    entries = entries.filter(([e, o]) => Number.isInteger(e) && Number.isInteger(o) && o < upTo);
+    for (const [epoch, offset] of recovered) {
+      const last = entries[entries.length - 1];
+      if (last === undefined || epoch > last[0]) entries.push([epoch, offset]);
+    }
     this.epochs = entries;
+    this.epochsDirty = recovered.length > 0;
   }
 
+  /** Writes the leader epochs when they changed (at rolls, flushes and shutdown, not per append). */
   private saveEpochs(): void {
+    if (!this.epochsDirty) return;
     const lines = ['0', String(this.epochs.length), ...this.epochs.map(([e, o]) => `${e} ${o}`)];
     writeFileAtomic(path.join(this.dir, EPOCH_FILE), `${lines.join('\n')}\n`);
+    this.epochsDirty = false;
   }
 
   private get active(): LogSegment {
@@ -203,6 +226,7 @@ export class DiskLog implements PartitionLog {
     this.segments.push(seg);
     this.rollJitterMs = this.drawJitter(s);
     old.writeIndexes(true);
+    this.saveEpochs();
     const upTo = seg.baseOffset;
     const done = old.flush().then(
       () => {
@@ -232,7 +256,7 @@ export class DiskLog implements PartitionLog {
     const lastEpoch = this.epochs[this.epochs.length - 1];
     if (lastEpoch === undefined || lastEpoch[0] < opts.leaderEpoch) {
       this.epochs.push([opts.leaderEpoch, baseOffset]);
-      this.saveEpochs();
+      this.epochsDirty = true;
     }
     const result: AppendResult = { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1, logStartOffset: this.startOffset };
     this.unflushedMessages += header.recordCount;
@@ -279,6 +303,7 @@ export class DiskLog implements PartitionLog {
     const segment = this.active;
     const p = Promise.all([this.rollFlushes, segment.flush()]).then(() => {
       this.recoveryPoint = Math.max(this.recoveryPoint, upTo);
+      this.saveEpochs();
     });
     this.flushing = p;
     const clear = () => {
@@ -337,10 +362,15 @@ export class DiskLog implements PartitionLog {
     this.checkOnline();
     for (const seg of this.segments.slice(this.segmentIndex(this.startOffset))) {
       if (seg.maxTimestamp < timestamp || seg.nextOffset <= this.startOffset) continue;
-      const b = await seg.findBatchByTimestamp(timestamp, this.startOffset);
-      if (b === null) continue;
-      const bytes = await seg.readBatchAt(b.position);
-      return findRecordInBatch(bytes, this.startOffset, b.leaderEpoch, ts => ts >= timestamp);
+      for (let from = this.startOffset; ; ) {
+        const b = await seg.findBatchByTimestamp(timestamp, from);
+        if (b === null) break;
+        const bytes = await seg.readBatchAt(b.position);
+        const found = matchRecordInBatch(bytes, this.startOffset, b.leaderEpoch, ts => ts >= timestamp);
+        if (found !== null) return found;
+        // the batch's records that reach the time lie below the log start offset: on to the next
+        from = b.lastOffset + 1;
+      }
     }
     return null;
   }
@@ -433,6 +463,7 @@ export class DiskLog implements PartitionLog {
       const seg = this.active;
       seg.flushSync();
       seg.writeIndexes(true);
+      this.saveEpochs();
       this.recoveryPoint = this.logEndOffset;
     }
     this.closed = true;

@@ -36,7 +36,8 @@ export class FileHandles {
   release(path: string, fd: number): void {
     const e = this.open.get(path);
     if (e !== undefined && e.fd === fd) {
-      e.pins--;
+      // descriptors pinned past the bound (an eviction skipped them) close once free
+      if (--e.pins === 0 && this.open.size > this.maxOpen) this.evict(this.maxOpen);
       return;
     }
     const c = this.closing.get(fd);
@@ -53,19 +54,20 @@ export class FileHandles {
       this.open.set(path, e);
       return e;
     }
-    this.evict();
+    this.evict(this.maxOpen - 1);
     e = { fd: fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644), pins: 0 };
     this.open.set(path, e);
     return e;
   }
 
-  private evict(): void {
-    if (this.open.size < this.maxOpen) return;
+  /** Closes the least recently used unpinned descriptors until at most `keep` are open. */
+  private evict(keep: number): void {
+    if (this.open.size <= keep) return;
     for (const [path, e] of this.open) {
       if (e.pins > 0) continue;
       this.open.delete(path);
       fs.closeSync(e.fd);
-      if (this.open.size < this.maxOpen) return;
+      if (this.open.size <= keep) return;
     }
   }
 

@@ -8,7 +8,7 @@
 // offset, so a stored batch costs no JS object of its own: the garbage collector, which walks
 // every live object on each major collection, has as little to do as the data allows.
 import { HEADER_SIZE, assignBatch, type BatchHeader } from '../protocol/records.js';
-import { findRecordInBatch } from './batch-lookup.js';
+import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import type { Clock } from '../broker/clock.js';
 import type { AppendOptions, AppendResult, LogCreateOptions, LogFactory, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
 
@@ -245,15 +245,24 @@ export class MemoryLog implements PartitionLog {
   }
 
   async offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null> {
-    let lo = this.indexOf(this.startOffset);
+    const from = this.indexOf(this.startOffset);
+    let lo = from;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.runningMax[mid]! < timestamp) lo = mid + 1;
       else hi = mid;
     }
-    if (lo >= this.count) return null;
-    return this.findInBatch(lo, ts => ts >= timestamp);
+    // the running maximum counts batches below the log start offset (kept until their segment
+    // goes): when one of those reaches the time, the search goes batch by batch from the start
+    if (from > 0 && this.runningMax[from - 1]! >= timestamp) lo = from;
+    for (let i = lo; i < this.count; i++) {
+      if (this.maxTimestamps[i]! < timestamp) continue;
+      // null when the matching records of the batch holding the start offset lie below it
+      const found = matchRecordInBatch(this.contiguous(i), this.startOffset, this.epochs[i]!, ts => ts >= timestamp);
+      if (found !== null) return found;
+    }
+    return null;
   }
 
   async maxTimestampOffset(): Promise<TimestampOffset | null> {

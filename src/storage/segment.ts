@@ -139,7 +139,14 @@ export class LogSegment {
    * recovery point) the index files are read and sanity-checked; when they are missing or
    * damaged, or not trusted, the segment is recovered: scanned, validated and re-indexed.
    */
-  static open(handles: FileHandles, dir: string, baseOffset: number, opts: SegmentOptions, trustIndexes: boolean): { segment: LogSegment; recovery: RecoveryResult | null; indexProblem: string | null } {
+  static open(
+    handles: FileHandles,
+    dir: string,
+    baseOffset: number,
+    opts: SegmentOptions,
+    trustIndexes: boolean,
+    onRecoveredBatch?: (b: StoredBatch) => void,
+  ): { segment: LogSegment; recovery: RecoveryResult | null; indexProblem: string | null } {
     const logPath = path.join(dir, segmentFileName(baseOffset, '.log'));
     const stat = fs.statSync(logPath);
     const s = new LogSegment(handles, dir, baseOffset, opts, stat.mtimeMs);
@@ -149,7 +156,7 @@ export class LogSegment {
       indexProblem = s.loadIndexes();
       if (indexProblem === null) return { segment: s, recovery: null, indexProblem: null };
     }
-    return { segment: s, recovery: s.recover(), indexProblem };
+    return { segment: s, recovery: s.recover(onRecoveredBatch), indexProblem };
   }
 
   /** Reads the index files and the tail after their last entries; returns a problem, or null. */
@@ -234,9 +241,10 @@ export class LogSegment {
 
   /**
    * Kafka's LogSegment.recover: reads every batch, checks its size, magic, CRC and that offsets
-   * rise, rebuilds both indexes, and truncates the file at the first batch that fails.
+   * rise, rebuilds both indexes, and truncates the file at the first batch that fails. `onBatch`
+   * sees each good batch (the log rebuilds its leader epochs from them).
    */
-  recover(): RecoveryResult {
+  recover(onBatch?: (b: StoredBatch) => void): RecoveryResult {
     const fd = this.handles.fd(this.logPath);
     this.offsetIndex = new OffsetIndex(this.baseOffset, this.offsetIndex.maxEntries);
     this.timeIndex = new TimeIndex(this.baseOffset, this.timeIndex.maxEntries);
@@ -294,6 +302,7 @@ export class LogSegment {
         break;
       }
       this.indexBatch(b);
+      onBatch?.(b);
       pos += size;
     }
     const truncatedBytes = fileSize - pos;
@@ -375,7 +384,9 @@ export class LogSegment {
   async readBatches(position: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<{ data: Buffer | null; endsAtSegmentEnd: boolean }> {
     const fd = this.handles.acquire(this.logPath);
     try {
-      let length = Math.min(maxBytes, this.size - position);
+      const available = this.size - position;
+      // with minOneBatch at least the first header is read, to learn that batch's size
+      let length = Math.min(minOneBatch ? Math.max(maxBytes, HEADER_SIZE) : maxBytes, available);
       let buf = Buffer.allocUnsafe(Math.max(length, HEADER_SIZE));
       let n = await readFully(fd, buf, length, position);
       let end = 0;

@@ -12,6 +12,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +23,10 @@ const TOTAL_MB = Number(process.env.TOTAL_MB ?? 256);
 const RUNS = Number(process.env.RUNS ?? 5);
 const PIPELINE = Number(process.env.PIPELINE ?? 8);
 const WARMUP_MB = 32;
+const DISK_RUNS = Number(process.env.DISK_RUNS ?? 3);
+const FSYNC_MB = Number(process.env.FSYNC_MB ?? 16);
+const PARTITIONS = Number(process.env.PARTITIONS ?? 10000);
+const RESTART_MB = Number(process.env.RESTART_MB ?? 1024);
 const RECORD_BYTES = 1024;
 const RECORDS_PER_BATCH = 16;
 const FETCH_BYTES = 1024 * 1024;
@@ -96,16 +101,36 @@ function pipeline(port, requests, requestAt, onResponse) {
   });
 }
 
-/** Produces `mb` MB of batches to partition 0 of `topic`; returns MB/s of batch bytes. */
-async function produce(port, topic, mb) {
+const PARTITION_MARK = 0x7eadbeef;
+
+/**
+ * Produces `mb` MB of batches to `topic`, request i to partition i % partitions; returns MB/s of
+ * batch bytes. The request is encoded once; copies in rotation get their partition patched in.
+ */
+async function produce(port, topic, mb, partitions = 1, acks = 1) {
   const requests = Math.ceil((mb * 1048576) / batch.length);
-  const request = frame(0, 9, 1, {
+  const template = frame(0, 9, 1, {
     transactionalId: null,
-    acks: 1,
+    acks,
     timeoutMs: 30000,
-    topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: 0, records: batch }] }],
+    topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: PARTITION_MARK, records: batch }] }],
   });
-  const seconds = await pipeline(port, requests, () => request, () => {});
+  const at = template.indexOf(Buffer.from([0x7e, 0xad, 0xbe, 0xef]));
+  // more copies than requests in flight: a copy is reused only after its request was answered
+  const copies = Array.from({ length: PIPELINE * 2 }, () => Buffer.from(template));
+  const request = i => {
+    const f = copies[i % copies.length];
+    f.writeInt32BE(i % partitions, at);
+    return f;
+  };
+  const check = f => {
+    const r = new Reader(f);
+    r.int32();
+    r.skipTaggedFields();
+    const code = spec(0).decodeResponse(r, 9).responses[0].partitionResponses[0].errorCode;
+    if (code !== 0) throw new Error(`produce failed with error ${code}`);
+  };
+  const seconds = await pipeline(port, requests, request, check);
   return (requests * batch.length) / 1048576 / seconds;
 }
 
@@ -141,30 +166,109 @@ async function fetch(port, topic, endOffset) {
   return bytes / 1048576 / seconds;
 }
 
-/** The child side: one broker, a warm-up topic, then the measured produce and fetch. */
-async function child() {
-  const broker = await startBroker({ port: 0 });
+/** Creates a topic; past Kafka's 10,000 records per request, the rest comes as CreatePartitions would add it. */
+function createTopic(broker, name, numPartitions = 1, configs = {}) {
   const cluster = broker.broker.cluster;
-  for (const name of ['warmup', 'bench']) {
-    const plan = cluster.planTopic({ name, numPartitions: 1, replicationFactor: 1, assignments: null, configs: new Map() });
-    cluster.createTopic(name, plan.replicas, plan.configs);
-  }
+  const first = Math.min(numPartitions, 5000);
+  const plan = cluster.planTopic({ name, numPartitions: first, replicationFactor: 1, assignments: null, configs: new Map(Object.entries(configs)) });
+  const topic = cluster.createTopic(name, plan.replicas, plan.configs);
+  if (numPartitions > first) cluster.createPartitions(topic, cluster.planPartitions(topic, numPartitions, null));
+}
+
+const endOffset = (broker, topic) => broker.broker.cluster.topic(topic).partitions[0].log.logEndOffset;
+
+function tempDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-bench-'));
+}
+
+async function warmUp(broker) {
+  createTopic(broker, 'warmup');
   await produce(broker.port, 'warmup', WARMUP_MB);
-  await fetch(broker.port, 'warmup', cluster.topic('warmup').partitions[0].log.logEndOffset);
-  const produceMBps = await produce(broker.port, 'bench', TOTAL_MB);
-  const fetchMBps = await fetch(broker.port, 'bench', cluster.topic('bench').partitions[0].log.logEndOffset);
-  process.stdout.write(`${JSON.stringify({ produceMBps, fetchMBps })}\n`);
+  await fetch(broker.port, 'warmup', endOffset(broker, 'warmup'));
+}
+
+/** The child side of one run; `mode` picks the measurement. Prints one JSON line. */
+async function child(mode) {
+  let out;
+  if (mode === 'memory') {
+    const broker = await startBroker({ port: 0 });
+    await warmUp(broker);
+    createTopic(broker, 'bench');
+    const produceMBps = await produce(broker.port, 'bench', TOTAL_MB);
+    const fetchMBps = await fetch(broker.port, 'bench', endOffset(broker, 'bench'));
+    out = { produceMBps, fetchMBps };
+  } else if (mode === 'disk') {
+    // produce with flush left to the OS; then a new broker on the directory fetches it cold
+    // (nothing of it in the process; the OS page cache holds it, as for the baseline's file)
+    const dataDir = tempDir();
+    let broker = await startBroker({ port: 0, dataDir });
+    await warmUp(broker);
+    createTopic(broker, 'bench');
+    const produceMBps = await produce(broker.port, 'bench', TOTAL_MB);
+    await broker.close();
+    broker = await startBroker({ port: 0, dataDir });
+    const fetchMBps = await fetch(broker.port, 'bench', endOffset(broker, 'bench'));
+    await broker.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    out = { produceMBps, fetchMBps };
+  } else if (mode === 'fsync') {
+    const dataDir = tempDir();
+    const broker = await startBroker({ port: 0, dataDir, config: { 'log.flush.interval.messages': 1 } });
+    await warmUp(broker);
+    createTopic(broker, 'bench');
+    const produceMBps = await produce(broker.port, 'bench', FSYNC_MB, 1, -1);
+    await broker.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    out = { produceMBps };
+  } else if (mode === 'partitions') {
+    // the same load as 'disk' produce, to one partition and then spread over PARTITIONS
+    const dataDir = tempDir();
+    const broker = await startBroker({ port: 0, dataDir, maxOpenFiles: Number(process.env.MAX_OPEN_FILES ?? 1000) });
+    await warmUp(broker);
+    createTopic(broker, 'one');
+    createTopic(broker, 'many', PARTITIONS);
+    const oneMBps = await produce(broker.port, 'one', TOTAL_MB);
+    const manyMBps = await produce(broker.port, 'many', TOTAL_MB, PARTITIONS);
+    await broker.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    out = { oneMBps, manyMBps };
+  } else if (mode === 'restart') {
+    // a RESTART_MB data dir, reopened after a clean shutdown and after an unclean one (the
+    // clean-shutdown marker and recovery points removed, as after a crash before the first
+    // checkpoint: every segment is read back and CRC-checked)
+    const dataDir = tempDir();
+    let broker = await startBroker({ port: 0, dataDir });
+    createTopic(broker, 'bench');
+    await produce(broker.port, 'bench', RESTART_MB);
+    const end = endOffset(broker, 'bench');
+    await broker.close();
+    let t0 = process.hrtime.bigint();
+    broker = await startBroker({ port: 0, dataDir });
+    const cleanMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (endOffset(broker, 'bench') !== end) throw new Error('clean restart lost data');
+    await broker.close();
+    fs.rmSync(path.join(dataDir, '.kafka_cleanshutdown'));
+    fs.rmSync(path.join(dataDir, 'recovery-point-offset-checkpoint'));
+    t0 = process.hrtime.bigint();
+    broker = await startBroker({ port: 0, dataDir });
+    const uncleanMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (endOffset(broker, 'bench') !== end) throw new Error('unclean restart lost data');
+    await broker.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    out = { cleanMs, uncleanMs };
+  } else throw new Error(`unknown child mode ${mode}`);
+  process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
 }
 
 const lastJson = out => JSON.parse(out.trim().split('\n').pop());
 
-function runBaseline(mode) {
-  return lastJson(execFileSync(process.execPath, [BASELINE, mode], { env: { ...process.env, TOTAL_MB: String(TOTAL_MB), SINK: 'memory' }, encoding: 'utf8' })).MBps;
+function runBaseline(mode, sink = 'memory') {
+  return lastJson(execFileSync(process.execPath, [BASELINE, mode], { env: { ...process.env, TOTAL_MB: String(TOTAL_MB), SINK: sink }, encoding: 'utf8' })).MBps;
 }
 
-function runSamsa() {
-  return lastJson(execFileSync(process.execPath, [SELF, '--child'], { encoding: 'utf8' }));
+function runSamsa(mode = 'memory') {
+  return lastJson(execFileSync(process.execPath, [SELF, '--child', mode], { encoding: 'utf8', maxBuffer: 1 << 20 }));
 }
 
 async function dataPath() {
@@ -231,8 +335,37 @@ async function startAndRss() {
   return { startMs: median(times), rssMB: rss };
 }
 
-if (process.argv.includes('--child')) {
-  await child();
+/** Disk mode: produce and cold fetch beside the file baselines, fsync per append, many partitions, restart times. */
+async function diskFigures() {
+  const rows = [];
+  for (let run = 0; run < DISK_RUNS; run++) {
+    const row = { ingest: runBaseline('ingest', 'file'), egress: runBaseline('egress', 'file'), ...runSamsa('disk'), ...runSamsa('partitions') };
+    rows.push(row);
+    if (process.env.VERBOSE) {
+      console.log(`  disk run ${run}: produce ${row.produceMBps.toFixed(0)} MB/s (baseline ingest ${row.ingest}), cold fetch ${row.fetchMBps.toFixed(0)} MB/s (baseline egress ${row.egress}), one partition ${row.oneMBps.toFixed(0)} / ${PARTITIONS} partitions ${row.manyMBps.toFixed(0)} MB/s`);
+    }
+  }
+  const fsync = runSamsa('fsync');
+  const restart = runSamsa('restart');
+  return {
+    produce: median(rows.map(r => r.produceMBps)),
+    fetch: median(rows.map(r => r.fetchMBps)),
+    baseIngest: median(rows.map(r => r.ingest)),
+    baseEgress: median(rows.map(r => r.egress)),
+    produceRatio: median(rows.map(r => r.produceMBps / r.ingest)),
+    fetchRatio: median(rows.map(r => r.fetchMBps / r.egress)),
+    one: median(rows.map(r => r.oneMBps)),
+    many: median(rows.map(r => r.manyMBps)),
+    manyRatio: median(rows.map(r => r.manyMBps / r.oneMBps)),
+    fsyncMBps: fsync.produceMBps,
+    cleanMs: restart.cleanMs,
+    uncleanMs: restart.uncleanMs,
+  };
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt >= 0) {
+  await child(process.argv[childAt + 1] ?? 'memory');
 } else {
   if (!fs.existsSync(BASELINE)) {
     console.error(`baseline not found at ${BASELINE}; set BASELINE=/path/to/baseline.mjs`);
@@ -243,6 +376,7 @@ if (process.argv.includes('--child')) {
   );
   const d = await dataPath();
   const s = await startAndRss();
+  const k = process.env.SKIP_DISK ? null : await diskFigures();
   const pct = x => `${Math.round(x * 100)}%`;
   const rows = [
     ['produce (memory)', `${d.produce.toFixed(0)} MB/s`, `baseline ingest ${d.baseIngest} MB/s`, pct(d.produceRatio), '≥ 70%'],
@@ -250,7 +384,17 @@ if (process.argv.includes('--child')) {
     ['start to first ApiVersions', `${s.startMs.toFixed(0)} ms`, '', '', '≤ 150 ms'],
     ['idle RSS', `${s.rssMB.toFixed(1)} MB`, '', '', '≤ 60 MB'],
   ];
-  for (const r of rows) console.log(`${r[0].padEnd(28)} ${r[1].padStart(10)}   ${r[2].padEnd(28)} ${r[3].padStart(5)}  ${r[4]}`);
+  if (k !== null) {
+    rows.push(
+      ['produce (disk, OS flush)', `${k.produce.toFixed(0)} MB/s`, `baseline ingest ${k.baseIngest} MB/s (file)`, pct(k.produceRatio), '≥ 80%'],
+      ['produce (disk, fsync each)', `${k.fsyncMBps.toFixed(1)} MB/s`, '', '', ''],
+      ['fetch (disk, cold)', `${k.fetch.toFixed(0)} MB/s`, `baseline egress ${k.baseEgress} MB/s (file)`, pct(k.fetchRatio), '≥ 70%'],
+      [`produce to ${PARTITIONS} partitions`, `${k.many.toFixed(0)} MB/s`, `one partition ${k.one.toFixed(0)} MB/s`, pct(k.manyRatio), '≥ 70%'],
+      [`restart ${RESTART_MB} MB, clean`, `${k.cleanMs.toFixed(0)} ms`, '', '', ''],
+      [`restart ${RESTART_MB} MB, unclean`, `${k.uncleanMs.toFixed(0)} ms`, '', '', ''],
+    );
+  }
+  for (const r of rows) console.log(`${r[0].padEnd(30)} ${r[1].padStart(10)}   ${r[2].padEnd(36)} ${r[3].padStart(5)}  ${r[4]}`);
   console.log(
     JSON.stringify({
       produceMBps: Math.round(d.produce),
@@ -261,6 +405,19 @@ if (process.argv.includes('--child')) {
       fetchRatio: +d.fetchRatio.toFixed(3),
       startMs: Math.round(s.startMs),
       idleRssMB: +s.rssMB.toFixed(1),
+      ...(k === null
+        ? {}
+        : {
+            diskProduceMBps: Math.round(k.produce),
+            diskProduceRatio: +k.produceRatio.toFixed(3),
+            fsyncProduceMBps: +k.fsyncMBps.toFixed(1),
+            coldFetchMBps: Math.round(k.fetch),
+            coldFetchRatio: +k.fetchRatio.toFixed(3),
+            manyPartitionsMBps: Math.round(k.many),
+            manyPartitionsRatio: +k.manyRatio.toFixed(3),
+            restartCleanMs: Math.round(k.cleanMs),
+            restartUncleanMs: Math.round(k.uncleanMs),
+          }),
     }),
   );
 }

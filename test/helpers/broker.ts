@@ -1,4 +1,7 @@
 // Starts a broker for one test on a free port and stops it when the test ends.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../src/index.js';
 import { TestClient } from './client.js';
 
@@ -6,8 +9,18 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
+/**
+ * A broker on a free port, closed when the test ends. With SAMSA_TEST_STORAGE=disk (see
+ * test/broker/on-disk.test.ts) it keeps its data in a temporary directory, removed afterwards.
+ */
 export async function testBroker(t: Teardown, opts: BrokerOptions = {}): Promise<RunningBroker> {
-  const broker = await startBroker({ port: 0, host: '127.0.0.1', logLevel: process.env.SAMSA_TEST_LOG ?? 'silent', ...opts });
+  let dataDir = opts.dataDir;
+  if (dataDir === undefined && process.env.SAMSA_TEST_STORAGE === 'disk') {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-test-'));
+    const dir = dataDir;
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  const broker = await startBroker({ port: 0, host: '127.0.0.1', logLevel: process.env.SAMSA_TEST_LOG ?? 'silent', ...opts, dataDir });
   t.teardown(() => broker.close());
   return broker;
 }
