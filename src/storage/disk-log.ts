@@ -384,11 +384,13 @@ export class DiskLog implements PartitionLog {
     }
     if (best === null) return null;
     const max = best.maxTimestamp;
-    const position = await best.locate(Math.max(best.offsetOfMaxTimestamp, this.startOffset));
+    // as Kafka: the record holding the largest timestamp of the segments kept, even when DeleteRecords
+    // moved the log start offset past it (looking only from there would answer with another record's offset)
+    const position = await best.locate(best.offsetOfMaxTimestamp);
     if (position < 0) return null;
     const bytes = await best.readBatchAt(position);
     const b = await best.batchAt(position);
-    return findRecordInBatch(bytes, this.startOffset, b.leaderEpoch, ts => ts === max);
+    return findRecordInBatch(bytes, 0, b.leaderEpoch, ts => ts === max);
   }
 
   epochAt(offset: number): number {

@@ -268,7 +268,9 @@ export class MemoryLog implements PartitionLog {
   async maxTimestampOffset(): Promise<TimestampOffset | null> {
     if (this.maxTimestampBatch < 0) return null;
     const max = this.maxTimestamps[this.maxTimestampBatch]!;
-    return this.findInBatch(this.maxTimestampBatch, ts => ts === max);
+    // as Kafka: the record holding the largest timestamp of the segments kept, even when DeleteRecords
+    // moved the log start offset past it (looking only from there would answer with another record's offset)
+    return this.findInBatch(this.maxTimestampBatch, 0, ts => ts === max);
   }
 
   /** Batch `i`'s bytes in one buffer (joined only for a batch kept in pieces, on these rare lookup paths). */
@@ -278,9 +280,9 @@ export class MemoryLog implements PartitionLog {
     return Buffer.concat(this.memory[i] as Buffer[], this.sizes[i]!);
   }
 
-  /** The first record of batch `i` whose timestamp satisfies `match`. */
-  private findInBatch(i: number, match: (ts: number) => boolean): TimestampOffset {
-    return findRecordInBatch(this.contiguous(i), this.startOffset, this.epochs[i]!, match);
+  /** The first record of batch `i` at or past `from` whose timestamp satisfies `match`. */
+  private findInBatch(i: number, from: number, match: (ts: number) => boolean): TimestampOffset {
+    return findRecordInBatch(this.contiguous(i), from, this.epochs[i]!, match);
   }
 
   epochAt(offset: number): number {

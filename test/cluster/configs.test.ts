@@ -9,6 +9,7 @@ import {
 } from '../../src/cluster/configs.js';
 import { Cluster, MAX_TOPIC_NAME_LENGTH, Topic, topicNameProblem } from '../../src/cluster/cluster.js';
 import { MemoryLogFactory } from '../../src/storage/memory-log.js';
+import { systemClock } from '../../src/broker/clock.js';
 
 const broker = (name: string): ConfigDef => brokerConfigDef(name)!;
 const topic = (name: string): ConfigDef => topicConfigDef(name)!;
@@ -226,7 +227,7 @@ t.test('topicConfig: the topic\'s value, else the broker synonym, else the defau
     clusterId: 'c',
     nodes: [{ nodeId: 0, rack: null }],
     config: new BrokerConfig({ 'log.retention.ms': '1000', 'message.max.bytes': '2000', 'log.message.timestamp.type': 'LogAppendTime', 'log.cleanup.policy': 'compact' }),
-    logs: new MemoryLogFactory(),
+    logs: new MemoryLogFactory(systemClock),
     random: randomBytes,
   });
   const own = new Topic('own', 'id1', new Map([['retention.ms', '5'], ['cleanup.policy', 'delete,compact'], ['segment.ms', '77']]), false);
@@ -251,6 +252,18 @@ t.test('topicConfig: the topic\'s value, else the broker synonym, else the defau
     timestampAfterMaxMs: 3600000,
     timestampBeforeMaxMs: Number.MAX_VALUE,
     minInsyncReplicas: 1,
+    log: {
+      segmentBytes: 1073741824,
+      segmentMs: 604800000,
+      segmentJitterMs: 0,
+      indexIntervalBytes: 4096,
+      segmentIndexBytes: 10485760,
+      flushMessages: Number.MAX_VALUE,
+      flushMs: Number.MAX_VALUE,
+      retentionMs: 1000,
+      retentionBytes: -1,
+      deleteRetention: false, // log.cleanup.policy=compact
+    },
   });
   const sources = new Map(cluster.describeTopicConfigs(new Map([['retention.ms', '5']])).map(c => [c.name, [c.value, c.source]]));
   t.same(sources.get('retention.ms'), ['5', 'topic']);
