@@ -357,8 +357,7 @@ export class LogSegment {
     if (offset >= this.nextOffset) return -1;
     if (offset === this.hintOffset) return this.hintPosition;
     let pos = this.offsetIndex.lookup(offset).position;
-    const fd = this.handles.acquire(this.logPath);
-    try {
+    return this.withLogFd(async fd => {
       const window = Buffer.allocUnsafe(WALK_WINDOW);
       while (pos < this.size) {
         const n = await readFully(fd, window, Math.min(WALK_WINDOW, this.size - pos), pos);
@@ -372,9 +371,7 @@ export class LogSegment {
         pos += at;
       }
       return -1;
-    } finally {
-      this.handles.release(this.logPath, fd);
-    }
+    });
   }
 
   /**
@@ -382,8 +379,7 @@ export class LogSegment {
    * with `minOneBatch`), stopping before the first batch at or past offset `upTo`.
    */
   async readBatches(position: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<{ data: Buffer | null; endsAtSegmentEnd: boolean }> {
-    const fd = this.handles.acquire(this.logPath);
-    try {
+    return this.withLogFd(async fd => {
       const available = this.size - position;
       // with minOneBatch at least the first header is read, to learn that batch's size
       let length = Math.min(minOneBatch ? Math.max(maxBytes, HEADER_SIZE) : maxBytes, available);
@@ -414,24 +410,19 @@ export class LogSegment {
       this.hintOffset = nextOffset;
       this.hintPosition = position + end;
       return { data: buf.subarray(0, end), endsAtSegmentEnd: position + end >= this.size };
-    } finally {
-      this.handles.release(this.logPath, fd);
-    }
+    });
   }
 
   /** Reads one whole batch at `position` (for lookups that decode records). */
   async readBatchAt(position: number): Promise<Buffer> {
-    const fd = this.handles.acquire(this.logPath);
-    try {
+    return this.withLogFd(async fd => {
       const head = Buffer.allocUnsafe(HEADER_SIZE);
       await readFully(fd, head, HEADER_SIZE, position);
       const size = LOG_OVERHEAD + head.readInt32BE(BATCH_LENGTH);
       const buf = Buffer.allocUnsafe(size);
       await readFully(fd, buf, size, position);
       return buf;
-    } finally {
-      this.handles.release(this.logPath, fd);
-    }
+    });
   }
 
   /** The first batch whose max timestamp is >= `timestamp`, or null (Kafka's findOffsetByTimestamp, before record decoding). */
@@ -439,8 +430,7 @@ export class LogSegment {
     if (this.maxTimestamp < timestamp) return null;
     const below = this.timeIndex.lookupBelow(timestamp);
     let pos = this.offsetIndex.lookup(Math.max(below?.offset ?? this.baseOffset, startOffset)).position;
-    const fd = this.handles.acquire(this.logPath);
-    try {
+    return this.withLogFd(async fd => {
       const head = Buffer.allocUnsafe(HEADER_SIZE);
       while (pos < this.size) {
         await readFully(fd, head, HEADER_SIZE, pos);
@@ -449,18 +439,23 @@ export class LogSegment {
         pos += b.size;
       }
       return null;
-    } finally {
-      this.handles.release(this.logPath, fd);
-    }
+    });
   }
 
   /** The header of the batch at `position`. */
   async batchAt(position: number): Promise<StoredBatch> {
-    const fd = this.handles.acquire(this.logPath);
-    try {
+    return this.withLogFd(async fd => {
       const head = Buffer.allocUnsafe(HEADER_SIZE);
       await readFully(fd, head, HEADER_SIZE, position);
       return storedBatch(head, 0, position);
+    });
+  }
+
+  /** Runs `fn` with the .log file's descriptor pinned, so it cannot be closed under an asynchronous read. */
+  private async withLogFd<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+    const fd = this.handles.acquire(this.logPath);
+    try {
+      return await fn(fd);
     } finally {
       this.handles.release(this.logPath, fd);
     }
