@@ -98,6 +98,8 @@ export class ReplicaManager {
   checkLeader(p: Partition, currentLeaderEpoch: number): number {
     // a topic deleted while a request waited on it (a long poll) is gone for that request too
     if (p.topic.deleted) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    // a partition whose log could not be opened (Kafka: its log directory is offline)
+    if (p.log.offline !== undefined) return ErrorCode.KAFKA_STORAGE_ERROR;
     if (currentLeaderEpoch >= 0) {
       if (currentLeaderEpoch < p.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
       if (currentLeaderEpoch > p.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
