@@ -394,11 +394,13 @@ export class Cluster {
     this.collisions.delete(collisionKey(topic.name));
     topic.deleted = true;
     this.onChange(this);
-    for (const p of topic.partitions) {
+    // every partition's files are moved out of the way before anything waits: a topic created
+    // under this name from now on never meets them
+    const removals = topic.partitions.map(p => {
       p.notifyChange();
-      await p.log.close();
-      await this.logs.remove(topic.name, p.index);
-    }
+      return this.logs.remove(topic.name, p.index);
+    });
+    await Promise.all(removals);
   }
 
   /** Applies retention to every partition's log; returns the segments deleted. */
@@ -415,7 +417,9 @@ export class Cluster {
     for (const topic of this.byName.values()) {
       for (const p of topic.partitions) {
         p.notifyChange();
-        await p.log.close();
+        // one log failing to close must not keep the others from closing; the log factory's
+        // close tries it again, logs the failure and then leaves no clean-shutdown marker
+        await p.log.close().catch(() => {});
       }
     }
     await this.logs.close();

@@ -165,7 +165,7 @@ export class DiskLog implements PartitionLog {
 
   /** Writes the leader epochs when they changed (at rolls, flushes and shutdown, not per append). */
   private saveEpochs(): void {
-    if (!this.epochsDirty) return;
+    if (!this.epochsDirty || this.closed) return;
     const lines = ['0', String(this.epochs.length), ...this.epochs.map(([e, o]) => `${e} ${o}`)];
     writeFileAtomic(path.join(this.dir, EPOCH_FILE), `${lines.join('\n')}\n`);
     this.epochsDirty = false;
@@ -473,11 +473,16 @@ export class DiskLog implements PartitionLog {
   }
 
   /** Removes the log's directory (its topic was deleted). */
-  async removeFiles(): Promise<void> {
+  /**
+   * Stops the log without writing anything more to its directory (its topic was deleted; the
+   * directory is about to be renamed away and removed). Reads and fsyncs in flight finish on
+   * their pinned descriptors.
+   */
+  discard(): void {
     this.closed = true;
     this.flushTimer?.cancel();
+    this.flushTimer = null;
     for (const seg of this.segments) seg.close();
-    await fs.promises.rm(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,7 @@
 // The disk engine's side of the data directory (Kafka's LogManager): one directory per
 // partition, the recovery-point and log-start-offset checkpoints, and the clean-shutdown marker
 // that tells the next start whether index files can be trusted.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
 const PARTITION_METADATA = 'partition.metadata';
+const DELETED_DIR_SUFFIX = '-delete';
 
 export interface DiskLogFactoryOptions {
   dataDir: string;
@@ -61,6 +63,7 @@ export class DiskLogFactory implements LogFactory {
       fsyncDir(opts.dataDir);
     }
     opts.log.info({ dataDir: opts.dataDir, cleanShutdown: this.clean }, 'opening the data directory');
+    this.removeLeftoverDeletions();
     this.scheduleCheckpoint();
   }
 
@@ -112,20 +115,49 @@ export class DiskLogFactory implements LogFactory {
     return log;
   }
 
-  async remove(topic: string, partition: number): Promise<void> {
+  /**
+   * Deletes a partition's log. Before it returns its promise, the log is stopped and its
+   * directory renamed to `<name>.<random>-delete` (as Kafka does), so a topic created under the
+   * same name at once starts clean and is never touched by the removal, which finishes later.
+   */
+  remove(topic: string, partition: number): Promise<void> {
     const name = partitionDirName(topic, partition);
     const log = this.logs.get(name);
     this.logs.delete(name);
     this.recoveryPoints.delete(name);
     this.logStartOffsets.delete(name);
-    if (log instanceof DiskLog) await log.removeFiles();
-    else await fs.promises.rm(path.join(this.opts.dataDir, name), { recursive: true, force: true });
+    if (log instanceof DiskLog) log.discard();
+    return this.deleteDir(name);
   }
 
   /** Removes a partition directory no topic owns (left by a topic deleted during a crash). */
-  async removeStray(name: string): Promise<void> {
+  removeStray(name: string): Promise<void> {
     this.opts.log.info({ partition: name }, 'deleting a partition directory that belongs to no topic');
-    await fs.promises.rm(path.join(this.opts.dataDir, name), { recursive: true, force: true });
+    return this.deleteDir(name);
+  }
+
+  /** Renames a directory out of the way now and removes it in the background. */
+  private deleteDir(name: string): Promise<void> {
+    const dir = path.join(this.opts.dataDir, name);
+    const gone = `${dir}.${randomBytes(8).toString('hex')}${DELETED_DIR_SUFFIX}`;
+    try {
+      fs.renameSync(dir, gone);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve();
+      throw err;
+    }
+    return fs.promises.rm(gone, { recursive: true, force: true }).catch(err => {
+      this.opts.log.warn({ err, dir: gone }, 'removing a deleted partition directory failed');
+    });
+  }
+
+  /** Directories renamed for deletion whose removal a crash interrupted: removed in the background. */
+  private removeLeftoverDeletions(): void {
+    for (const d of fs.readdirSync(this.opts.dataDir)) {
+      if (!d.endsWith(DELETED_DIR_SUFFIX)) continue;
+      const gone = path.join(this.opts.dataDir, d);
+      fs.promises.rm(gone, { recursive: true, force: true }).catch(err => this.opts.log.warn({ err, dir: gone }, 'removing a deleted partition directory failed'));
+    }
   }
 
   /** Writes the recovery points and log start offsets of every open log. */

@@ -118,7 +118,10 @@ export interface PartitionLog {
 /** Creates the log of one partition; the memory and disk engines each provide one. */
 export interface LogFactory {
   create(topic: string, partition: number, opts: LogCreateOptions): PartitionLog;
-  /** Drops a deleted topic's partition data. */
+  /**
+   * Drops a deleted topic's partition data. The log is stopped, and its files moved out of the
+   * way, before the promise is returned; the promise settles when they are gone.
+   */
   remove(topic: string, partition: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -383,7 +383,9 @@ export class MemoryLogFactory implements LogFactory {
     return new MemoryLog(opts.settings, this.clock);
   }
 
-  async remove(): Promise<void> {}
+  async remove(): Promise<void> {
+    // nothing outside the log object: the cluster drops it, and its memory with it
+  }
 
   async close(): Promise<void> {}
 }
