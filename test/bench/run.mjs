@@ -108,7 +108,7 @@ const PARTITION_MARK = 0x7eadbeef;
  * batch bytes. The request is encoded once; copies in rotation get their partition patched in.
  */
 async function produce(port, topic, mb, partitions = 1, acks = 1, firstPartition = 0) {
-  const requests = Math.ceil((mb * 1048576) / batch.length);
+  const requests = requestsFor(mb);
   const template = frame(0, 9, 1, {
     transactionalId: null,
     acks,
@@ -172,9 +172,12 @@ function createTopic(broker, name, numPartitions = 1, configs = {}) {
 
 const endOffset = (broker, topic) => broker.broker.cluster.topic(topic).partitions[0].log.logEndOffset;
 
-/** Throws unless `topic` holds every record `mb` MB of produce requests carried. */
-function checkProduced(broker, topic, mb) {
-  const expected = Math.ceil((mb * 1048576) / batch.length) * RECORDS_PER_BATCH;
+/** Produce requests (one batch each) that `mb` MB take. */
+const requestsFor = mb => Math.ceil((mb * 1048576) / batch.length);
+
+/** Throws unless `topic` holds every record of `mb` MB of produce requests, made `times` times. */
+function checkProduced(broker, topic, mb, times = 1) {
+  const expected = requestsFor(mb) * times * RECORDS_PER_BATCH;
   const held = broker.broker.cluster.topic(topic).partitions.reduce((n, p) => n + p.log.logEndOffset, 0);
   if (held !== expected) throw new Error(`${topic} holds ${held} records, ${expected} were produced`);
 }
@@ -239,11 +242,11 @@ async function child(mode) {
     for (let r = 0; r < rounds; r++) {
       oneSeconds += TOTAL_MB / rounds / (await produce(broker.port, 'one', TOTAL_MB / rounds));
       // each round goes on where the last left off, so every partition is written to
-      const firstPartition = Math.ceil(((TOTAL_MB / rounds) * 1048576) / batch.length) * r;
+      const firstPartition = requestsFor(TOTAL_MB / rounds) * r;
       manySeconds += TOTAL_MB / rounds / (await produce(broker.port, 'many', TOTAL_MB / rounds, PARTITIONS, 1, firstPartition));
     }
-    checkProduced(broker, 'one', TOTAL_MB);
-    checkProduced(broker, 'many', TOTAL_MB);
+    checkProduced(broker, 'one', TOTAL_MB / rounds, rounds);
+    checkProduced(broker, 'many', TOTAL_MB / rounds, rounds);
     const oneMBps = TOTAL_MB / oneSeconds;
     const manyMBps = TOTAL_MB / manySeconds;
     await broker.close();
