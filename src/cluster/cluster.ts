@@ -150,10 +150,14 @@ export class Cluster {
     const topic = new Topic(record.name, record.id, new Map(Object.entries(record.configs)), this.isInternalTopic(record.name));
     topic.settings = this.resolveSettings(topic);
     this.addPartitions(topic, record.replicas, false);
+    this.register(topic);
+    return topic;
+  }
+
+  private register(topic: Topic): void {
     this.byName.set(topic.name, topic);
     this.byId.set(topic.id, topic);
     this.collisions.set(collisionKey(topic.name), topic.name);
-    return topic;
   }
 
   get controllerId(): number {
@@ -335,9 +339,7 @@ export class Cluster {
     const topic = new Topic(name, randomUuid(this.random), configs, this.isInternalTopic(name));
     topic.settings = this.resolveSettings(topic);
     this.addPartitions(topic, replicas, true);
-    this.byName.set(name, topic);
-    this.byId.set(topic.id, topic);
-    this.collisions.set(collisionKey(name), name);
+    this.register(topic);
     this.onChange(this);
     return topic;
   }
