@@ -12,7 +12,7 @@ import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import { fsyncDir, writeFileAtomic } from './checkpoint.js';
 import type { FileHandles } from './file-handles.js';
 import type { AppendOptions, AppendResult, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
-import { LogSegment, type SegmentOptions, type StoredBatch } from './segment.js';
+import { LogSegment, storedBatch, type SegmentOptions, type StoredBatch } from './segment.js';
 
 export interface DiskLogContext {
   handles: FileHandles;
@@ -389,8 +389,7 @@ export class DiskLog implements PartitionLog {
     const position = await best.locate(best.offsetOfMaxTimestamp);
     if (position < 0) return null;
     const bytes = await best.readBatchAt(position);
-    const b = await best.batchAt(position);
-    return findRecordInBatch(bytes, 0, b.leaderEpoch, ts => ts === max);
+    return findRecordInBatch(bytes, 0, storedBatch(bytes, 0, position).leaderEpoch, ts => ts === max);
   }
 
   epochAt(offset: number): number {

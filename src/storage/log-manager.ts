@@ -146,6 +146,11 @@ export class DiskLogFactory implements LogFactory {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve();
       throw err;
     }
+    return this.removeInBackground(gone);
+  }
+
+  /** Removes a directory already renamed for deletion; a failure is logged (the next start retries). */
+  private removeInBackground(gone: string): Promise<void> {
     return fs.promises.rm(gone, { recursive: true, force: true }).catch(err => {
       this.opts.log.warn({ err, dir: gone }, 'removing a deleted partition directory failed');
     });
@@ -155,8 +160,7 @@ export class DiskLogFactory implements LogFactory {
   private removeLeftoverDeletions(): void {
     for (const d of fs.readdirSync(this.opts.dataDir)) {
       if (!d.endsWith(DELETED_DIR_SUFFIX)) continue;
-      const gone = path.join(this.opts.dataDir, d);
-      fs.promises.rm(gone, { recursive: true, force: true }).catch(err => this.opts.log.warn({ err, dir: gone }, 'removing a deleted partition directory failed'));
+      void this.removeInBackground(path.join(this.opts.dataDir, d));
     }
   }
 

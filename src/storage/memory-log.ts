@@ -8,6 +8,7 @@
 // offset, so a stored batch costs no JS object of its own: the garbage collector, which walks
 // every live object on each major collection, has as little to do as the data allows.
 import { HEADER_SIZE, assignBatch, type BatchHeader } from '../protocol/records.js';
+import { grown } from './columns.js';
 import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import type { Clock } from '../broker/clock.js';
 import type { AppendOptions, AppendResult, LogCreateOptions, LogFactory, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
@@ -26,13 +27,6 @@ function writeAcross(pieces: readonly Buffer[], src: Buffer): void {
     if (done >= src.length) break;
     done += src.copy(piece, 0, done);
   }
-}
-
-function grown<T extends Float64Array | Int32Array>(a: T, n: number): T {
-  if (n < a.length) return a;
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 export class MemoryLog implements PartitionLog {

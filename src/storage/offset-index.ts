@@ -4,6 +4,8 @@
 // The index lives in memory and is written whole when its segment is rolled, flushed or closed;
 // after an unclean shutdown the indexes past the recovery point are rebuilt from the log.
 
+import { grown } from './columns.js';
+
 const ENTRY = 8;
 
 export interface IndexPosition {
@@ -38,14 +40,8 @@ export class OffsetIndex {
   append(offset: number, position: number): void {
     const rel = offset - this.baseOffset;
     if (this.count > 0 && rel <= this.rel[this.count - 1]!) return;
-    if (this.count === this.rel.length) {
-      const rels = new Int32Array(this.count * 2);
-      rels.set(this.rel);
-      this.rel = rels;
-      const positions = new Int32Array(this.count * 2);
-      positions.set(this.pos);
-      this.pos = positions;
-    }
+    this.rel = grown(this.rel, this.count);
+    this.pos = grown(this.pos, this.count);
     this.rel[this.count] = rel;
     this.pos[this.count] = position;
     this.count++;

@@ -442,15 +442,6 @@ export class LogSegment {
     });
   }
 
-  /** The header of the batch at `position`. */
-  async batchAt(position: number): Promise<StoredBatch> {
-    return this.withLogFd(async fd => {
-      const head = Buffer.allocUnsafe(HEADER_SIZE);
-      await readFully(fd, head, HEADER_SIZE, position);
-      return storedBatch(head, 0, position);
-    });
-  }
-
   /** Runs `fn` with the .log file's descriptor pinned, so it cannot be closed under an asynchronous read. */
   private async withLogFd<T>(fn: (fd: number) => Promise<T>): Promise<T> {
     const fd = this.handles.acquire(this.logPath);

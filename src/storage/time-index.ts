@@ -3,6 +3,7 @@
 // columns rise, so a lookup by time is a binary search. 12 bytes per entry on disk, big-endian:
 // timestamp (int64), offset relative to the segment's base offset (int32).
 import { readInt64, writeInt64 } from '../protocol/records.js';
+import { grown } from './columns.js';
 
 const ENTRY = 12;
 
@@ -40,14 +41,8 @@ export class TimeIndex {
   maybeAppend(timestamp: number, offset: number): void {
     const rel = offset - this.baseOffset;
     if (this.count > 0 && (timestamp <= this.ts[this.count - 1]! || rel < this.rel[this.count - 1]!)) return;
-    if (this.count === this.ts.length) {
-      const ts = new Float64Array(this.count * 2);
-      ts.set(this.ts);
-      this.ts = ts;
-      const rels = new Int32Array(this.count * 2);
-      rels.set(this.rel);
-      this.rel = rels;
-    }
+    this.ts = grown(this.ts, this.count);
+    this.rel = grown(this.rel, this.count);
     this.ts[this.count] = timestamp;
     this.rel[this.count] = rel;
     this.count++;
