@@ -2,124 +2,20 @@
 // first). Every spawned process is killed by its PID in teardown and every wait has a timeout.
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestClient } from './helpers/client.js';
+import { SamsaProcess } from './helpers/samsa-process.js';
 import { ZERO_UUID } from '../src/protocol/wire.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin/samsa');
 const VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
-const WAIT_MS = 15_000;
 
 interface Teardown {
   teardown(fn: () => unknown): void;
-}
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
-
-class Samsa {
-  readonly proc: ChildProcess;
-  stdout = '';
-  stderr = '';
-  readonly logs: LogLine[] = [];
-  /** Lines of stdout that are not JSON (commander's --help and --version output). */
-  readonly text: string[] = [];
-  exitCode: number | null = null;
-  signal: NodeJS.Signals | null = null;
-  private readonly exited: Promise<number | null>;
-  private listeners: (() => void)[] = [];
-
-  constructor(t: Teardown, args: string[]) {
-    // As a user runs it: without the test runner's loaders, which tap's spawn wrapper puts in
-    // NODE_OPTIONS whatever env we pass; env(1) drops the variable and execs node, so the PID is node's.
-    this.proc = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let partial = '';
-    this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stdout += chunk;
-      partial += chunk;
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) {
-        try {
-          this.logs.push(JSON.parse(line));
-        } catch {
-          this.text.push(line);
-        }
-      }
-      this.notify();
-    });
-    this.proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr += chunk;
-      this.notify();
-    });
-    this.exited = new Promise(resolve => {
-      this.proc.on('exit', (code, signal) => {
-        this.exitCode = code;
-        this.signal = signal;
-        this.notify();
-        resolve(code);
-      });
-    });
-    t.teardown(() => {
-      if (this.proc.exitCode === null && this.proc.signalCode === null && this.proc.pid !== undefined) {
-        try {
-          process.kill(this.proc.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    });
-  }
-
-  private notify(): void {
-    for (const fn of this.listeners.splice(0)) fn();
-  }
-
-  /** Resolves when `check` holds (re-checked on every output or exit); rejects after the timeout. */
-  until<T>(check: () => T | undefined | null | false, what: string, timeoutMs = WAIT_MS): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`)), timeoutMs);
-      const attempt = () => {
-        const v = check();
-        if (v) {
-          clearTimeout(timer);
-          resolve(v);
-        } else if (this.exitCode !== null || this.signal !== null) {
-          clearTimeout(timer);
-          reject(new Error(`samsa exited (${this.exitCode ?? this.signal}) before ${what}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`));
-        } else this.listeners.push(attempt);
-      };
-      attempt();
-    });
-  }
-
-  log(msg: string, timeoutMs = WAIT_MS): Promise<LogLine> {
-    return this.until(() => this.logs.find(l => l.msg === msg), `log "${msg}"`, timeoutMs);
-  }
-
-  /** Waits for "broker started" and returns its bootstrap address. */
-  async started(): Promise<string> {
-    const line = await this.log('broker started');
-    return line.bootstrap as string;
-  }
-
-  exit(timeoutMs = WAIT_MS): Promise<number | null> {
-    return Promise.race([
-      this.exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`samsa still running after ${timeoutMs} ms\nstdout: ${this.stdout}\nstderr: ${this.stderr}`)), timeoutMs).unref(),
-      ),
-    ]);
-  }
 }
 
 function freePort(): Promise<number> {
@@ -156,7 +52,7 @@ function propertiesFile(t: Teardown, text: string): string {
 
 t.test('start on a given port: logs "broker started", answers ApiVersions, SIGTERM exits 0', async t => {
   const port = await freePort();
-  const s = new Samsa(t, ['start', '--port', String(port), '--log-level', 'info']);
+  const s = new SamsaProcess(['start', '--port', String(port), '--log-level', 'info'], t);
   const bootstrap = await s.started();
   t.equal(bootstrap, `127.0.0.1:${port}`);
   const started = s.logs.find(l => l.msg === 'broker started')!;
@@ -179,7 +75,7 @@ t.test('start on a given port: logs "broker started", answers ApiVersions, SIGTE
 });
 
 t.test('SIGINT also stops the broker cleanly', async t => {
-  const s = new Samsa(t, ['start', '--port', '0']);
+  const s = new SamsaProcess(['start', '--port', '0'], t);
   const bootstrap = await s.started();
   t.match(bootstrap, /^127\.0\.0\.1:\d+$/);
   t.not(bootstrap, '127.0.0.1:0', 'port 0 picks a free port');
@@ -191,9 +87,9 @@ t.test('SIGINT also stops the broker cleanly', async t => {
 
 t.test('--config and --override take effect; --override wins', async t => {
   const file = propertiesFile(t, '# test broker\nnum.partitions = 5\nauto.create.topics.enable=true\n');
-  const configOnly = new Samsa(t, ['start', '--port', '0', '--config', file]);
-  const both = new Samsa(t, ['start', '--port', '0', '--config', file, '--override', 'num.partitions=3']);
-  const overrideOnly = new Samsa(t, ['start', '--port', '0', '--override', 'num.partitions=4', '--override', 'auto.create.topics.enable=false']);
+  const configOnly = new SamsaProcess(['start', '--port', '0', '--config', file], t);
+  const both = new SamsaProcess(['start', '--port', '0', '--config', file, '--override', 'num.partitions=3'], t);
+  const overrideOnly = new SamsaProcess(['start', '--port', '0', '--override', 'num.partitions=4', '--override', 'auto.create.topics.enable=false'], t);
   const [a, b, c] = await Promise.all([configOnly.started(), both.started(), overrideOnly.started()]);
   t.equal(await autoCreatedPartitions(await connect(t, a), 'from-config'), 5, '--config sets num.partitions');
   t.equal(await autoCreatedPartitions(await connect(t, b), 'from-override'), 3, '--override wins over --config');
@@ -205,7 +101,7 @@ t.test('--config and --override take effect; --override wins', async t => {
 });
 
 t.test('--host chooses the interface', async t => {
-  const s = new Samsa(t, ['start', '--port', '0', '--host', '127.0.0.2']);
+  const s = new SamsaProcess(['start', '--port', '0', '--host', '127.0.0.2'], t);
   const bootstrap = await s.started();
   t.match(bootstrap, /^127\.0\.0\.2:\d+$/);
   const c = await connect(t, bootstrap);
@@ -218,7 +114,7 @@ t.test('--host chooses the interface', async t => {
 });
 
 t.test('an unknown config key is a warning; the broker starts', async t => {
-  const s = new Samsa(t, ['start', '--port', '0', '--override', 'no.such.config=1']);
+  const s = new SamsaProcess(['start', '--port', '0', '--override', 'no.such.config=1'], t);
   await s.started();
   const warn = s.logs.find(l => l.config === 'no.such.config');
   t.ok(warn, 'a log line names the key');
@@ -248,7 +144,7 @@ t.test('refusals exit 1 with a clear message on stderr', async t => {
     ['a bad --port', ['start', '--port', 'abc'], /--port NaN: not a port number/],
     ['a port out of range', ['start', '--port', '70000'], /--port 70000: not a port number/],
   ];
-  const runs = cases.map(([what, args, message]) => ({ what, message, s: new Samsa(t, args) }));
+  const runs = cases.map(([what, args, message]) => ({ what, message, s: new SamsaProcess(args, t) }));
   for (const { what, message, s } of runs) {
     t.equal(await s.exit(), 1, `${what}: exit code 1`);
     if (typeof message === 'string') t.equal(s.stderr, message, `${what}: stderr`);
@@ -258,18 +154,18 @@ t.test('refusals exit 1 with a clear message on stderr', async t => {
 });
 
 t.test('--version prints package.json\'s version; start --help lists the options', async t => {
-  const v = new Samsa(t, ['--version']);
+  const v = new SamsaProcess(['--version'], t);
   t.equal(await v.exit(), 0);
   t.equal(v.stdout, `${VERSION}\n`);
 
-  const h = new Samsa(t, ['start', '--help']);
+  const h = new SamsaProcess(['start', '--help'], t);
   t.equal(await h.exit(), 0);
   for (const opt of ['--port <port>', '--host <host>', '--memory', '--data-dir <dir>', '--config <file>', '--override <key=value>', '--log-level <level>', '--help']) {
     t.ok(h.stdout.includes(opt), `lists ${opt}`);
   }
   t.match(h.stdout, /^Usage: samsa start \[options\]/);
 
-  const unknown = new Samsa(t, ['start', '--no-such-flag']);
+  const unknown = new SamsaProcess(['start', '--no-such-flag'], t);
   t.equal(await unknown.exit(), 1, 'an unknown option exits 1');
   t.match(unknown.stderr, /unknown option '--no-such-flag'/);
 });

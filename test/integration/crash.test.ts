@@ -8,21 +8,18 @@
 // partition counts and configs survive while deleted topics stay gone.
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { waitFor } from '../helpers/broker.js';
 import { TestClient } from '../helpers/client.js';
+import { SamsaProcess, type LogLine } from '../helpers/samsa-process.js';
 import { batch, batchesOf, body, createTopic, fetchOne, latest, listOffset, metadata, produce, ZERO_UUID } from '../helpers/kafka.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { BATCH_LENGTH, LOG_OVERHEAD, type DecodedBatch, type RecordInput } from '../../src/protocol/records.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.join(ROOT, 'bin/samsa');
 const WAIT_MS = 20_000;
 const CLEAN_SHUTDOWN = '.kafka_cleanshutdown';
 const RECOVERY_POINTS = 'recovery-point-offset-checkpoint';
@@ -31,10 +28,9 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
+/** Lines at error level, and stdout that is not a log line at all (counted as an error). */
+function errorLines(s: SamsaProcess): LogLine[] {
+  return [...s.logs.filter(l => l.level >= 50), ...s.text.map(line => ({ level: 60, msg: `not a JSON log line: ${line}` }))];
 }
 
 /** A fresh directory under the system temp dir, removed when the test ends (after `before`). */
@@ -45,101 +41,6 @@ function tempDir(t: Teardown, before: () => unknown = () => {}): string {
     fs.rmSync(dir, { recursive: true, force: true });
   });
   return dir;
-}
-
-// ---------------------------------------------------------------------------------------------
-// bin/samsa as a child process (the approach of test/cli.test.ts)
-
-class Samsa {
-  readonly proc: ChildProcess;
-  stdout = '';
-  stderr = '';
-  readonly logs: LogLine[] = [];
-  exitCode: number | null = null;
-  signal: NodeJS.Signals | null = null;
-  private readonly exited: Promise<void>;
-  private listeners: (() => void)[] = [];
-
-  constructor(args: string[]) {
-    // without tap's loaders in NODE_OPTIONS; env(1) execs node, so the PID is node's
-    this.proc = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let partial = '';
-    this.proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stdout += chunk;
-      partial += chunk;
-      const lines = partial.split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) {
-        try {
-          this.logs.push(JSON.parse(line));
-        } catch {
-          this.logs.push({ level: 60, msg: `not a JSON log line: ${line}` });
-        }
-      }
-      this.notify();
-    });
-    this.proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderr += chunk;
-      this.notify();
-    });
-    this.exited = new Promise(resolve => {
-      this.proc.on('exit', (code, signal) => {
-        this.exitCode = code;
-        this.signal = signal;
-        this.notify();
-        resolve();
-      });
-    });
-  }
-
-  get running(): boolean {
-    return this.exitCode === null && this.signal === null;
-  }
-
-  /** SIGKILLs the process if it still runs (teardown). */
-  kill(): void {
-    if (this.running && this.proc.pid !== undefined) {
-      try {
-        process.kill(this.proc.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-
-  private notify(): void {
-    for (const fn of this.listeners.splice(0)) fn();
-  }
-
-  private until<T>(check: () => T | undefined | null | false, what: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`)), WAIT_MS);
-      const attempt = () => {
-        const v = check();
-        if (v) {
-          clearTimeout(timer);
-          resolve(v);
-        } else if (!this.running) {
-          clearTimeout(timer);
-          reject(new Error(`samsa exited (${this.exitCode ?? this.signal}) before ${what}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`));
-        } else this.listeners.push(attempt);
-      };
-      attempt();
-    });
-  }
-
-  /** Waits for "broker started" and returns its bootstrap address. */
-  async started(): Promise<string> {
-    const line = await this.until(() => this.logs.find(l => l.msg === 'broker started'), 'log "broker started"');
-    return line.bootstrap as string;
-  }
-
-  exit(): Promise<void> {
-    return Promise.race([
-      this.exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`samsa still running after ${WAIT_MS} ms\nstderr: ${this.stderr}`)), WAIT_MS).unref()),
-    ]);
-  }
 }
 
 /** What one partition's log must hold: the batches verified so far and those sent since. */
@@ -209,7 +110,7 @@ class KillSwitch implements PumpControl {
   stopped = false;
 
   constructor(
-    private readonly broker: Samsa,
+    private readonly broker: SamsaProcess,
     private readonly target: number,
     private readonly afterSend: boolean,
   ) {}
@@ -369,7 +270,7 @@ async function verifyStream(t: Test, c: TestClient, s: Stream, run: number): Pro
 }
 
 t.test('SIGKILL while acks=all produces are in flight, five times: acknowledged records survive exactly once', async t => {
-  const started: Samsa[] = [];
+  const started: SamsaProcess[] = [];
   const dataDir = tempDir(t, async () => {
     for (const s of started) s.kill();
     await Promise.all(started.map(s => s.exit().catch(() => {})));
@@ -385,19 +286,23 @@ t.test('SIGKILL while acks=all produces are in flight, five times: acknowledged 
   // recovers a different share of its segments
   const checkpointMs = [60_000, 20, 250, 5, 60_000, 100];
   const start = (run: number) => {
-    const s = new Samsa([
-      'start',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--log-level',
-      'info',
-      '--override',
-      'log.flush.interval.messages=1',
-      '--override',
-      `log.flush.offset.checkpoint.interval.ms=${checkpointMs[run]}`,
-    ]);
+    const s = new SamsaProcess(
+      [
+        'start',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        '--log-level',
+        'info',
+        '--override',
+        'log.flush.interval.messages=1',
+        '--override',
+        `log.flush.offset.checkpoint.interval.ms=${checkpointMs[run]}`,
+      ],
+      undefined,
+      WAIT_MS,
+    );
     started.push(s);
     return s;
   };
@@ -447,7 +352,7 @@ t.test('SIGKILL while acks=all produces are in flight, five times: acknowledged 
     const truncations = broker.logs.filter(l => typeof l.truncatedBytes === 'number').map(l => `${l.partition}/${l.segment}: ${l.truncatedBytes} (${l.reason})`);
     if (truncations.length > 0) t.comment(`run ${run}: recovery truncated ${truncations.join(', ')}`);
     t.same(
-      broker.logs.filter(l => l.level >= 50),
+      errorLines(broker),
       [],
       `run ${run}: the restarted broker logged nothing at error level`,
     );
@@ -481,7 +386,7 @@ t.test('SIGKILL while acks=all produces are in flight, five times: acknowledged 
     t.ok(n >= 10, `crash-b-${p} rolled by time: ${n} segments`);
   }
   t.same(
-    broker.logs.filter(l => l.level >= 50),
+    errorLines(broker),
     [],
     'the last broker logged nothing at error level',
   );

@@ -10,14 +10,12 @@ import path from 'node:path';
 import pino from 'pino';
 import { ManualClock } from '../../src/broker/clock.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import {
-  decodeBatches, encodeRecordBatch, isBatchProblem, readInt64, validateProducedBatch, type BatchHeader,
-} from '../../src/protocol/records.js';
+import { decodeBatches, encodeRecordBatch, readInt64 } from '../../src/protocol/records.js';
 import { DiskLog, type DiskLogState } from '../../src/storage/disk-log.js';
 import { FileHandles } from '../../src/storage/file-handles.js';
 import type { AppendResult, LogSettings, PartitionLog, TimestampOffset } from '../../src/storage/log.js';
 import { segmentFileName } from '../../src/storage/segment.js';
-import { logSettings, memoryLog } from '../helpers/log-settings.js';
+import { header, logSettings, memoryLog, sized } from '../helpers/log-settings.js';
 
 const T0 = 1_700_000_000_000;
 const END = Number.MAX_SAFE_INTEGER;
@@ -25,30 +23,6 @@ const KiB = 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Batches
-
-function header(b: Buffer): BatchHeader {
-  const h = validateProducedBatch(b, 1 << 30);
-  if (isBatchProblem(h)) throw new Error(h.message);
-  return h;
-}
-
-/**
- * A batch with one record per timestamp, exactly `size` bytes long (the last record's value is
- * padded to fit), its values filled with `fill` so that batches differ in content.
- */
-function sized(size: number, timestamps: number[], fill = 0x61): Buffer {
-  // a varint length growing a byte skips a size: a different length for the other values then hits it
-  for (const lead of [8, 7, 9]) {
-    const make = (pad: number) =>
-      encodeRecordBatch(timestamps.map((timestamp, i) => ({ value: Buffer.alloc(i === timestamps.length - 1 ? pad : lead, fill), timestamp })));
-    const base = make(0).length;
-    for (let pad = Math.max(0, size - base - 6); pad <= size - base; pad++) {
-      const b = make(pad);
-      if (b.length === size) return b;
-    }
-  }
-  throw new Error(`no batch of ${timestamps.length} records is exactly ${size} bytes`);
-}
 
 /** A fixed-seed LCG: "random" timestamps that are the same on every run. */
 function rng(seed: number): () => number {

@@ -2,22 +2,13 @@
 // offsets, reads (whole batches, maxBytes, KIP-74, upTo), views merged when adjacent in memory,
 // lookups by time, leader epochs, and when a batch is kept by reference or copied.
 import t from 'tap';
-import {
-  BASE_OFFSET, PARTITION_LEADER_EPOCH, decodeBatches, encodeRecordBatch, isBatchProblem, readInt64,
-  validateProducedBatch, type BatchHeader, type RecordInput,
-} from '../../src/protocol/records.js';
+import { BASE_OFFSET, PARTITION_LEADER_EPOCH, decodeBatches, encodeRecordBatch, readInt64, type RecordInput } from '../../src/protocol/records.js';
 import { systemClock } from '../../src/broker/clock.js';
 import { MemoryLogFactory, type MemoryLog } from '../../src/storage/memory-log.js';
-import { logSettings, memoryLog } from '../helpers/log-settings.js';
+import { header, logSettings, memoryLog } from '../helpers/log-settings.js';
 import type { PartitionLog } from '../../src/storage/log.js';
 
 const T0 = 1_700_000_000_000;
-
-function header(b: Buffer): BatchHeader {
-  const h = validateProducedBatch(b, 1 << 30);
-  if (isBatchProblem(h)) throw new Error(h.message);
-  return h;
-}
 
 /** A batch of `n` records with the given timestamps (default: all T0), in a buffer of its own size. */
 function batch(n: number, timestamps?: number[], valueSize = 10): Buffer {

@@ -8,37 +8,16 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { ManualClock } from '../../src/broker/clock.js';
-import { decodeBatches, encodeRecordBatch, isBatchProblem, validateProducedBatch, type BatchHeader } from '../../src/protocol/records.js';
+import { decodeBatches } from '../../src/protocol/records.js';
 import { DiskLog } from '../../src/storage/disk-log.js';
 import { FileHandles } from '../../src/storage/file-handles.js';
 import type { AppendResult, LogSettings, PartitionLog, TimestampOffset } from '../../src/storage/log.js';
 import { MemoryLog } from '../../src/storage/memory-log.js';
-import { logSettings } from '../helpers/log-settings.js';
+import { header, logSettings, sized } from '../helpers/log-settings.js';
 
 const T0 = 1_700_000_000_000;
 const END = Number.MAX_SAFE_INTEGER;
 const KiB = 1024;
-
-function header(b: Buffer): BatchHeader {
-  const h = validateProducedBatch(b, 1 << 30);
-  if (isBatchProblem(h)) throw new Error(h.message);
-  return h;
-}
-
-/** A batch with one record per timestamp, exactly `size` bytes long (the last value padded to fit). */
-function sized(size: number, timestamps: number[], fill = 0x61): Buffer {
-  // a varint length growing a byte skips a size: a different length for the other values then hits it
-  for (const lead of [8, 7, 9]) {
-    const make = (pad: number) =>
-      encodeRecordBatch(timestamps.map((timestamp, i) => ({ value: Buffer.alloc(i === timestamps.length - 1 ? pad : lead, fill), timestamp })));
-    const base = make(0).length;
-    for (let pad = Math.max(0, size - base - 6); pad <= size - base; pad++) {
-      const b = make(pad);
-      if (b.length === size) return b;
-    }
-  }
-  throw new Error(`no batch of ${timestamps.length} records is exactly ${size} bytes`);
-}
 
 async function append(log: PartitionLog, b: Buffer, leaderEpoch = 0): Promise<AppendResult> {
   return await log.append(b, header(b), { leaderEpoch, logAppendTime: null, arrived: null });
