@@ -300,6 +300,11 @@ async function dataPath() {
       console.log(`  run ${run}: produce ${row.produceMBps.toFixed(0)} MB/s (baseline ingest ${row.ingest}), fetch ${row.fetchMBps.toFixed(0)} MB/s (baseline egress ${row.egress})`);
     }
   }
+  return throughputMedians(rows);
+}
+
+/** Medians of runs' produce/fetch figures beside their baselines. */
+function throughputMedians(rows) {
   return {
     produce: median(rows.map(r => r.produceMBps)),
     fetch: median(rows.map(r => r.fetchMBps)),
@@ -368,12 +373,7 @@ async function diskFigures() {
   const fsync = runSamsa('fsync');
   const restart = runSamsa('restart');
   return {
-    produce: median(rows.map(r => r.produceMBps)),
-    fetch: median(rows.map(r => r.fetchMBps)),
-    baseIngest: median(rows.map(r => r.ingest)),
-    baseEgress: median(rows.map(r => r.egress)),
-    produceRatio: median(rows.map(r => r.produceMBps / r.ingest)),
-    fetchRatio: median(rows.map(r => r.fetchMBps / r.egress)),
+    ...throughputMedians(rows),
     one: median(rows.map(r => r.oneMBps)),
     many: median(rows.map(r => r.manyMBps)),
     manyRatio: median(rows.map(r => r.manyMBps / r.oneMBps)),
