@@ -12,6 +12,7 @@ import { FetchSessionCache } from './fetch-sessions.js';
 import { ReplicaManager } from './replica-manager.js';
 import { NO_RESPONSE, type ConnectionInfo, type Handler, type HandlerResult, type RequestContext } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
+import { LogCleaner } from '../storage/cleaner.js';
 
 const API_VERSIONS_KEY = 18;
 
@@ -57,9 +58,21 @@ export class Broker {
   }
 
   private retentionTimer: Timer | null = null;
+  private cleaner: LogCleaner | null = null;
 
-  /** Starts the periodic retention check (log.retention.check.interval.ms). */
+  /** Starts the periodic retention check (log.retention.check.interval.ms) and the log cleaner. */
   startBackgroundTasks(): void {
+    if (this.config.bool('log.cleaner.enable')) {
+      this.cleaner = new LogCleaner({
+        backoffMs: Math.min(this.config.int('log.cleaner.backoff.ms'), 2 ** 31 - 1),
+        // Kafka's offset map holds 24-byte entries at a load factor of 0.9
+        maxKeys: Math.max(1, Math.floor((this.config.int('log.cleaner.dedupe.buffer.size') / 24) * 0.9)),
+        clock: this.clock,
+        log: this.log,
+        logs: () => this.cluster.compactedLogs(),
+      });
+      this.cleaner.start();
+    }
     const interval = this.config.int('log.retention.check.interval.ms');
     if (interval >= 2 ** 31) return;
     const tick = () => {
@@ -77,6 +90,7 @@ export class Broker {
   async close(): Promise<void> {
     this.retentionTimer?.cancel();
     this.retentionTimer = null;
+    await this.cleaner?.stop();
     this.replicas.close();
     await this.cluster.close();
   }

@@ -2,7 +2,7 @@
 // checks and error codes. Protocol-free: handlers translate to and from the wire types.
 import type { Partition } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError, errorMessage } from '../protocol/errors.js';
-import { COMPRESSION_MASK, Compression, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
+import { COMPRESSION_MASK, Compression, batchRecords, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
 import type { Clock } from './clock.js';
 import type { AppendResult, ReadResult } from '../storage/log.js';
 
@@ -131,6 +131,14 @@ export class ReplicaManager {
       // the broker holds no state for any producer id, which is what this error says.
       return failedAppend(ErrorCode.UNKNOWN_PRODUCER_ID, 'Idempotent and transactional produce are not built yet in Samsa');
     }
+    if (settings.log.compact) {
+      const keyless = this.keylessRecords(records!, `${p.topic.name}-${p.index}`);
+      if (keyless === null) return failedAppend(ErrorCode.CORRUPT_MESSAGE, 'Record batch is corrupt: its records cannot be read');
+      if (keyless.length > 0) {
+        const shown = keyless.slice(0, 3).map(e => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
+        return failedAppend(ErrorCode.INVALID_RECORD, `One or more records have been rejected due to ${keyless.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`, keyless);
+      }
+    }
     const now = this.clock.now();
     if (!settings.logAppendTime) {
       const invalid = this.invalidTimestamps(records!, header, now, settings.timestampBeforeMaxMs, settings.timestampAfterMaxMs);
@@ -150,6 +158,25 @@ export class ReplicaManager {
    * as Kafka's LogValidator names them. The header's max timestamp bounds every record from
    * above, so records are read only when it is out of range or a lower bound is configured.
    */
+  /**
+   * Kafka's LogValidator refuses records without a key on a compacted topic (the cleaner could
+   * only drop them). The one produce path that decodes records; a batch whose codec cannot be
+   * read here is let through. Null when the records are malformed.
+   */
+  private keylessRecords(batch: Buffer, partition: string): RecordError[] | null {
+    let records;
+    try {
+      records = batchRecords(batch);
+    } catch {
+      return null;
+    }
+    const out: RecordError[] = [];
+    records?.forEach((r, i) => {
+      if (r.key === null) out.push({ batchIndex: i, batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${partition}.` });
+    });
+    return out;
+  }
+
   private invalidTimestamps(batch: Buffer, header: BatchHeader, now: number, beforeMaxMs: number, afterMaxMs: number): RecordError[] {
     const low = now - beforeMaxMs;
     const high = now + afterMaxMs;

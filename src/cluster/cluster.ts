@@ -2,6 +2,7 @@
 // protocol; handlers translate requests into calls here and answers into responses.
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { randomUuid } from '../protocol/wire.js';
+import type { CleanerEntry } from '../storage/cleaner.js';
 import type { LogFactory, LogSettings, PartitionLog } from '../storage/log.js';
 import { BrokerConfig, LONG_MAX, TOPIC_CONFIGS, parseConfigValue, topicConfigDef, type ConfigValue } from './configs.js';
 
@@ -203,6 +204,9 @@ export class Cluster {
       const v = this.topicConfig(topic, n) as number;
       return v >= Number(LONG_MAX) ? Number.MAX_VALUE : v;
     };
+    const policy = this.topicConfig(topic, 'cleanup.policy') as string[];
+    const compact = policy.includes('compact');
+    const maxCompactionLagMs = num('max.compaction.lag.ms');
     return {
       maxMessageBytes: num('max.message.bytes'),
       logAppendTime: this.topicConfig(topic, 'message.timestamp.type') === 'LogAppendTime',
@@ -211,7 +215,9 @@ export class Cluster {
       minInsyncReplicas: num('min.insync.replicas'),
       log: {
         segmentBytes: num('segment.bytes'),
-        segmentMs: num('segment.ms'),
+        // as Kafka's LogConfig.maxSegmentMs: a compacted topic rolls by max.compaction.lag.ms too,
+        // so no record waits longer than that in the active segment, which is never cleaned
+        segmentMs: compact ? Math.min(num('segment.ms'), maxCompactionLagMs) : num('segment.ms'),
         segmentJitterMs: num('segment.jitter.ms'),
         indexIntervalBytes: num('index.interval.bytes'),
         segmentIndexBytes: num('segment.index.bytes'),
@@ -219,7 +225,12 @@ export class Cluster {
         flushMs: num('flush.ms'),
         retentionMs: num('retention.ms'),
         retentionBytes: num('retention.bytes'),
-        deleteRetention: (this.topicConfig(topic, 'cleanup.policy') as string[]).includes('delete'),
+        deleteRetention: policy.includes('delete'),
+        compact,
+        deleteRetentionMs: num('delete.retention.ms'),
+        minCleanableRatio: this.topicConfig(topic, 'min.cleanable.dirty.ratio') as number,
+        minCompactionLagMs: num('min.compaction.lag.ms'),
+        maxCompactionLagMs,
       },
     };
   }
@@ -395,7 +406,15 @@ export class Cluster {
     this.byId.delete(topic.id);
     this.collisions.delete(collisionKey(topic.name));
     topic.deleted = true;
-    this.onChange(this);
+    // the metadata is saved first, so a crash leaves only stray directories (removed at the
+    // next start); on a full disk that save fails, and is tried again once the removal has
+    // freed the topic's space
+    let saveFailed = false;
+    try {
+      this.onChange(this);
+    } catch {
+      saveFailed = true;
+    }
     // every partition's files are moved out of the way before anything waits: a topic created
     // under this name from now on never meets them
     const removals = topic.partitions.map(p => {
@@ -403,6 +422,7 @@ export class Cluster {
       return this.logs.remove(topic.name, p.index);
     });
     await Promise.all(removals);
+    if (saveFailed) this.onChange(this);
   }
 
   /** Applies retention to every partition's log; returns the segments deleted. */
@@ -412,6 +432,15 @@ export class Cluster {
       for (const p of topic.partitions) deleted += await p.log.applyRetention(nowMs);
     }
     return deleted;
+  }
+
+  /** The logs of compacted topics, with their settings (for the log cleaner). */
+  *compactedLogs(): Generator<CleanerEntry> {
+    for (const topic of [...this.byName.values()]) {
+      const settings = topic.settings.log;
+      if (!settings.compact) continue;
+      for (const p of topic.partitions) yield { log: p.log, settings };
+    }
   }
 
   /** Wakes every waiter and closes every log. */

@@ -9,7 +9,7 @@ export interface ConfigDef {
   /** Kafka's default as its string form; null for none. */
   default: string | null;
   doc: string;
-  /** Checks a parsed value; returns Kafka's complaint, or null when valid. */
+  /** Checks a parsed value (for a list, each item); returns Kafka's complaint, or null when valid. */
   validate?: (value: ConfigValue) => string | null;
   /** For topic configs: the broker config whose value is the default. */
   brokerSynonym?: string;
@@ -19,26 +19,23 @@ export type ConfigValue = string | number | boolean | string[] | null;
 
 export const LONG_MAX = '9223372036854775807';
 
+// Kafka's ConfigDef.Range, ValidString and ValidList (which checks each item with ValidString and,
+// in Kafka 4.1, accepts an empty list)
 const atLeast = (min: number) => (v: ConfigValue) => (typeof v === 'number' && v < min ? `Value must be at least ${min}` : null);
 const between = (min: number, max: number) => (v: ConfigValue) =>
-  typeof v === 'number' && (v < min || v > max) ? `Value must be no less than ${min} and no more than ${max}` : null;
-const oneOf = (...allowed: string[]) => (v: ConfigValue) => {
-  const values = Array.isArray(v) ? v : [String(v)];
-  for (const x of values) if (!allowed.includes(x)) return `String must be one of: ${allowed.join(', ')}`;
-  return null;
-};
-const nonEmptyList = (...allowed: string[]) => (v: ConfigValue) => {
-  if (Array.isArray(v) && v.length === 0) return 'Empty list';
-  return oneOf(...allowed)(v);
-};
+  typeof v !== 'number' ? null : v < min ? `Value must be at least ${min}` : v > max ? `Value must be no more than ${max}` : null;
+const oneOf = (...allowed: string[]) => (v: ConfigValue) => (allowed.includes(String(v)) ? null : `String must be one of: ${allowed.join(', ')}`);
+/** CompressionType.GZIP.levelValidator(): 1 to 9, or -1 for the codec's default. */
+const gzipLevel = (v: ConfigValue) =>
+  typeof v === 'number' && (v > 9 || (v < 1 && v !== -1)) ? 'Value must be between 1 and 9 or equal to -1' : null;
 
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
 
 /** Topic configs (Kafka 4.1's TopicConfig), each defaulting to its broker synonym. */
 export const TOPIC_CONFIGS: readonly ConfigDef[] = [
-  { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validate: nonEmptyList('delete', 'compact'), doc: 'Retention policy of old segments: "delete" and/or "compact".' },
+  { name: 'cleanup.policy', type: 'list', default: 'delete', brokerSynonym: 'log.cleanup.policy', validate: oneOf('compact', 'delete'), doc: 'Retention policy of old segments: "delete" and/or "compact"; empty: neither.' },
   { name: 'compression.type', type: 'string', default: 'producer', brokerSynonym: 'compression.type', validate: oneOf(...COMPRESSION_TYPES), doc: 'Final compression of the topic\'s data; "producer" keeps what the producer sent.' },
-  { name: 'compression.gzip.level', type: 'int', default: '-1', brokerSynonym: 'compression.gzip.level', validate: (v) => (v === -1 ? null : between(1, 9)(v)), doc: 'Compression level when compression.type is gzip.' },
+  { name: 'compression.gzip.level', type: 'int', default: '-1', brokerSynonym: 'compression.gzip.level', validate: gzipLevel, doc: 'Compression level when compression.type is gzip.' },
   { name: 'compression.lz4.level', type: 'int', default: '9', brokerSynonym: 'compression.lz4.level', validate: between(1, 17), doc: 'Compression level when compression.type is lz4.' },
   { name: 'compression.zstd.level', type: 'int', default: '3', brokerSynonym: 'compression.zstd.level', validate: between(-131072, 22), doc: 'Compression level when compression.type is zstd.' },
   { name: 'delete.retention.ms', type: 'long', default: '86400000', brokerSynonym: 'log.cleaner.delete.retention.ms', validate: atLeast(0), doc: 'How long tombstones are kept in compacted topics.' },
@@ -91,7 +88,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime'), doc: 'Default of the topic config message.timestamp.type.' },
   { name: 'log.message.timestamp.after.max.ms', type: 'long', default: '3600000', validate: atLeast(0), doc: 'Default of message.timestamp.after.max.ms.' },
   { name: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, validate: atLeast(0), doc: 'Default of message.timestamp.before.max.ms.' },
-  { name: 'log.cleanup.policy', type: 'list', default: 'delete', validate: nonEmptyList('delete', 'compact'), doc: 'Default of cleanup.policy.' },
+  { name: 'log.cleanup.policy', type: 'list', default: 'delete', validate: oneOf('compact', 'delete'), doc: 'Default of cleanup.policy.' },
   { name: 'log.retention.ms', type: 'long', default: '604800000', validate: atLeast(-1), doc: 'Default of retention.ms.' },
   { name: 'log.retention.bytes', type: 'long', default: '-1', doc: 'Default of retention.bytes.' },
   { name: 'log.segment.bytes', type: 'int', default: '1073741824', validate: atLeast(1048576), doc: 'Default of segment.bytes.' },
@@ -107,6 +104,11 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: '0.5', validate: between(0, 1), doc: 'Default of min.cleanable.dirty.ratio.' },
   { name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: '0', validate: atLeast(0), doc: 'Default of min.compaction.lag.ms.' },
   { name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, validate: atLeast(1), doc: 'Default of max.compaction.lag.ms.' },
+  { name: 'log.cleaner.enable', type: 'boolean', default: 'true', doc: 'Run the log cleaner, which compacts topics with cleanup.policy=compact.' },
+  { name: 'log.cleaner.backoff.ms', type: 'long', default: '15000', validate: atLeast(0), doc: 'How long the log cleaner sleeps when no log needs cleaning.' },
+  { name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: '134217728', doc: 'Memory for the log cleaner\'s key-to-offset map, across all cleaner threads.' },
+  { name: 'log.cleaner.io.buffer.size', type: 'int', default: '524288', validate: atLeast(0), doc: 'Memory for the log cleaner\'s read and write buffers, across all cleaner threads.' },
+  { name: 'log.cleaner.threads', type: 'int', default: '1', validate: atLeast(0), doc: 'Background threads that clean logs.' },
   { name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', validate: atLeast(0), doc: 'Default of file.delete.delay.ms.' },
   { name: 'log.preallocate', type: 'boolean', default: 'false', doc: 'Default of preallocate.' },
   { name: 'log.local.retention.ms', type: 'long', default: '-2', validate: atLeast(-2), doc: 'Default of local.retention.ms.' },
@@ -130,31 +132,53 @@ export function brokerConfigDef(name: string): ConfigDef | undefined {
   return BROKER_DEFS.get(name);
 }
 
+/** Java's Double.parseDouble grammar, decimal form (hexadecimal floats are not accepted here). */
+const JAVA_DOUBLE = /^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)$/;
+
+/** A double as Java's Double.toString writes it (Kafka names parsed values so in its complaints). */
+function javaDouble(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(n);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const s = String(n);
+    return s.includes('.') ? s : `${s}.0`;
+  }
+  const [mantissa, exponent] = n.toExponential().split('e') as [string, string];
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${exponent.replace('+', '')}`;
+}
+
 /** Parses a config's string form to its typed value, or returns Kafka's complaint. */
 export function parseConfigValue(def: ConfigDef, raw: string | null): { value: ConfigValue } | { error: string } {
   if (raw === null) return { value: null };
   const text = raw.trim();
-  const bad = (what: string) => ({ error: `Invalid value ${raw} for configuration ${def.name}: ${what}` });
+  // a parse failure names the value as given; a validator's complaint names the parsed value
+  // (ConfigDef.parseType, then the validator's ConfigException)
+  const bad = (shown: string, what: string) => ({ error: `Invalid value ${shown} for configuration ${def.name}: ${what}` });
   let value: ConfigValue;
+  let shown = text;
   switch (def.type) {
     case 'boolean':
-      if (!/^(true|false)$/i.test(text)) return bad('Expected value to be either true or false');
+      if (!/^(true|false)$/i.test(text)) return bad(raw, 'Expected value to be either true or false');
       value = text.toLowerCase() === 'true';
       break;
     case 'int':
     case 'short':
     case 'long': {
-      if (!/^[+-]?\d+$/.test(text)) return bad(`Not a number of type ${def.type.toUpperCase()}`);
+      if (!/^[+-]?\d+$/.test(text)) return bad(raw, `Not a number of type ${def.type.toUpperCase()}`);
       // compared as BigInt: as doubles, 2^63 and a little more round to Long.MAX_VALUE
       const n = BigInt(text);
       const limit = def.type === 'short' ? 32767n : def.type === 'int' ? 2147483647n : 9223372036854775807n;
-      if (n > limit || n < -limit - 1n) return bad(`Not a number of type ${def.type.toUpperCase()}`);
+      if (n > limit || n < -limit - 1n) return bad(raw, `Not a number of type ${def.type.toUpperCase()}`);
       value = Number(n);
+      shown = n.toString();
       break;
     }
     case 'double':
-      if (text === '' || Number.isNaN(Number(text))) return bad('Not a number of type DOUBLE');
-      value = Number(text);
+      // as Java parses it: NaN too, which passes Kafka's range checks (every comparison is false)
+      if (!JAVA_DOUBLE.test(text)) return bad(raw, 'Not a number of type DOUBLE');
+      value = Number(text.replace(/[fFdD]$/, ''));
+      shown = javaDouble(value);
       break;
     case 'list':
       value = text === '' ? [] : text.split(',').map(s => s.trim());
@@ -163,8 +187,35 @@ export function parseConfigValue(def: ConfigDef, raw: string | null): { value: C
       // Kafka trims STRING and PASSWORD values too
       value = text;
   }
-  const complaint = def.validate?.(value);
-  return complaint ? bad(complaint) : { value };
+  if (def.validate) {
+    // a list's validator checks each item and names the one at fault (ConfigDef.ValidList)
+    const checks: [ConfigValue, string][] = Array.isArray(value) ? value.map(item => [item, item]) : [[value, shown]];
+    for (const [v, named] of checks) {
+      const complaint = def.validate(v);
+      if (complaint) return bad(named, complaint);
+    }
+  }
+  return { value };
+}
+
+/**
+ * Kafka's checks across a topic's configs (LogConfig.validate) that apply on a broker without
+ * tiered storage. `effective` gives a config's value as text: set on the topic, else its broker
+ * synonym, else the default, each already valid on its own. Returns Kafka's complaint, or null.
+ */
+export function topicConfigConflict(effective: (name: string) => string | null): string | null {
+  const min = effective('min.compaction.lag.ms');
+  const max = effective('max.compaction.lag.ms');
+  // compared as BigInt: longs beyond 2^53 are not exact as doubles
+  if (min !== null && max !== null && BigInt(min.trim()) > BigInt(max.trim())) {
+    return `conflict topic config setting min.compaction.lag.ms (${BigInt(min.trim())}) > max.compaction.lag.ms (${BigInt(max.trim())})`;
+  }
+  // remote.log.storage.system.enable is false: Samsa has no tiered storage
+  // (LogConfig.validateRemoteStorageOnlyIfSystemEnabled)
+  if (effective('remote.storage.enable')?.trim().toLowerCase() === 'true') {
+    return 'Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.';
+  }
+  return null;
 }
 
 /** Broker config as given by file and overrides: raw strings by Kafka name, read through typed getters. */

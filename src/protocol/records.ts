@@ -2,7 +2,7 @@
 // produced batch without decoding its records, and a full encoder/decoder for control batches,
 // tests and the few broker paths that need individual records.
 import { crc32c } from '@node-rs/crc32';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ErrorCode } from './errors.js';
 import { Reader, Writer } from './wire.js';
 
@@ -28,6 +28,8 @@ export const COMPRESSION_MASK = 0x07;
 export const TIMESTAMP_TYPE_BIT = 0x08;
 export const TRANSACTIONAL_BIT = 0x10;
 export const CONTROL_BIT = 0x20;
+/** KIP-534: the base timestamp holds the batch's delete horizon (set by the log cleaner). */
+export const DELETE_HORIZON_BIT = 0x40;
 
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 
@@ -356,4 +358,103 @@ export function recordTimestamps(batch: Buffer): { offset: number; timestamp: nu
     r.pos = end;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records as the log cleaner sees them: keys and tombstones, and batches rebuilt from a subset.
+
+/** One record of a stored batch: its offset, timestamp, key, and where its encoding lies. */
+export interface RecordView {
+  offset: number;
+  timestamp: number;
+  /** A view of the key bytes, or null. */
+  key: Buffer | null;
+  /** False for a tombstone (null value). */
+  hasValue: boolean;
+  /** The record's encoding after its length prefix. */
+  body: Buffer;
+  /** Where, in `body`, the offset delta starts (after the attributes and the timestamp delta). */
+  afterTimestamp: number;
+}
+
+/**
+ * The records of one stored batch, or null when its codec cannot be read here. Throws on a
+ * malformed records section.
+ */
+export function batchRecords(batch: Buffer): RecordView[] | null {
+  const attributes = batch.readInt16BE(ATTRIBUTES);
+  const section = recordsSection(batch, attributes & COMPRESSION_MASK);
+  if (section === null) return null;
+  const baseOffset = readInt64(batch, BASE_OFFSET);
+  const baseTimestamp = readInt64(batch, BASE_TIMESTAMP);
+  const count = batch.readInt32BE(RECORDS_COUNT);
+  const r = new Reader(section);
+  const out: RecordView[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = r.varint();
+    r.need(len);
+    const start = r.pos;
+    const end = start + len;
+    r.int8();
+    const tsDelta = r.varlong();
+    const afterTimestamp = r.pos - start;
+    const offsetDelta = r.varint();
+    const keyLength = r.varint();
+    let key: Buffer | null = null;
+    if (keyLength >= 0) {
+      r.need(keyLength);
+      key = section.subarray(r.pos, r.pos + keyLength);
+      r.pos += keyLength;
+    }
+    const valueLength = r.varint();
+    if (r.pos > end) throw new Error('a record overruns its length');
+    out.push({ offset: baseOffset + offsetDelta, timestamp: baseTimestamp + tsDelta, key, hasValue: valueLength >= 0, body: section.subarray(start, end), afterTimestamp });
+    r.pos = end;
+  }
+  return out;
+}
+
+/**
+ * A batch holding only `records` (a subset of `original`'s, in order), as Kafka's cleaner
+ * rebuilds one: the header is kept (base offset, last offset delta, producer fields, leader
+ * epoch, codec), the record count and CRC are new, the max timestamp is that of the records
+ * kept (LogAppendTime batches keep theirs), and with `deleteHorizonMs` the base timestamp
+ * becomes the delete horizon (KIP-534) with each record's timestamp delta rewritten to match.
+ */
+export function rebuildBatch(original: Buffer, records: readonly RecordView[], deleteHorizonMs: number | null): Buffer {
+  let attributes = original.readInt16BE(ATTRIBUTES);
+  const oldBase = readInt64(original, BASE_TIMESTAMP);
+  const base = deleteHorizonMs ?? oldBase;
+  if (deleteHorizonMs !== null) attributes |= DELETE_HORIZON_BIT;
+  const w = new Writer(original.length);
+  let maxTimestamp = -1;
+  for (const rec of records) {
+    if (rec.timestamp > maxTimestamp) maxTimestamp = rec.timestamp;
+    if (base === oldBase) {
+      w.varint(rec.body.length);
+      w.raw(rec.body);
+      continue;
+    }
+    const body = new Writer(rec.body.length + 10);
+    body.int8(rec.body[0]!);
+    body.varlong(rec.timestamp - base);
+    body.raw(rec.body.subarray(rec.afterTimestamp));
+    const bytes = body.toBuffer();
+    w.varint(bytes.length);
+    w.raw(bytes);
+  }
+  let section = w.toBuffer();
+  const codec = attributes & COMPRESSION_MASK;
+  if (codec === Compression.gzip) section = gzipSync(section);
+  else if (codec !== Compression.none) throw new Error(`cannot compress codec ${codec}`);
+  const batch = Buffer.allocUnsafe(HEADER_SIZE + section.length);
+  original.copy(batch, 0, 0, HEADER_SIZE);
+  batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH);
+  batch.writeInt16BE(attributes, ATTRIBUTES);
+  writeInt64(batch, BASE_TIMESTAMP, base);
+  if ((attributes & TIMESTAMP_TYPE_BIT) === 0) writeInt64(batch, MAX_TIMESTAMP, maxTimestamp);
+  batch.writeInt32BE(records.length, RECORDS_COUNT);
+  section.copy(batch, HEADER_SIZE);
+  batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES)), CRC);
+  return batch;
 }

@@ -13,9 +13,13 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
   try {
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // a disk full or failing: the old file stands, and no half-written temp file is left
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, file);
   fsyncDir(path.dirname(file));
 }

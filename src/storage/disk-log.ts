@@ -12,7 +12,8 @@ import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import { fsyncDir, writeFileAtomic } from './checkpoint.js';
 import type { FileHandles } from './file-handles.js';
 import type { AppendOptions, AppendResult, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
-import { LogSegment, storedBatch, type SegmentOptions, type StoredBatch } from './segment.js';
+import type { CleanedSegmentWriter, CompactableLog } from './cleaner.js';
+import { LogSegment, SegmentGoneError, nextOffsetOfFile, segmentFileName, storedBatch, type SegmentOptions, type StoredBatch } from './segment.js';
 
 export interface DiskLogContext {
   handles: FileHandles;
@@ -28,6 +29,8 @@ export interface DiskLogState {
   logStartOffset: number;
   /** The previous run shut down cleanly: every index file may be trusted. */
   clean: boolean;
+  /** From the cleaner-offset-checkpoint: where the dirty part of a compacted log begins. */
+  firstDirtyOffset: number;
 }
 
 const EPOCH_FILE = 'leader-epoch-checkpoint';
@@ -35,13 +38,17 @@ const EPOCH_FILE = 'leader-epoch-checkpoint';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Relative offsets in the indexes are int32: a segment may not span more. */
 const MAX_SEGMENT_OFFSETS = 2 ** 31 - 1;
+/** How much of a segment the cleaner reads at once (Kafka's log.cleaner.io.buffer.size). */
+const CLEANER_READ_BYTES = 512 * 1024;
 
 function segmentOptions(s: LogSettings): SegmentOptions {
   return { indexIntervalBytes: s.indexIntervalBytes, indexMaxBytes: s.segmentIndexBytes };
 }
 
-export class DiskLog implements PartitionLog {
+export class DiskLog implements PartitionLog, CompactableLog {
   offline: string | undefined = undefined;
+  /** Where the dirty part of a compacted log begins (the cleaner's checkpoint). */
+  firstDirtyOffset = 0;
   private segments: LogSegment[] = [];
   private startOffset = 0;
   /** Offsets below are on disk (fsynced with their segment). */
@@ -80,11 +87,12 @@ export class DiskLog implements PartitionLog {
     fs.mkdirSync(dir, { recursive: true });
     const settings = ctx.settings();
     const opts = segmentOptions(settings);
-    const files = fs.readdirSync(dir);
-    for (const f of files) {
-      // leftovers of an interrupted atomic write or segment deletion
-      if (f.endsWith('.tmp') || f.endsWith('.deleted')) fs.rmSync(path.join(dir, f), { force: true });
+    for (const f of fs.readdirSync(dir)) {
+      // leftovers of an interrupted atomic write, segment deletion or cleaning
+      if (f.endsWith('.tmp') || f.endsWith('.deleted') || f.endsWith('.cleaned')) fs.rmSync(path.join(dir, f), { force: true });
     }
+    completeSwaps(dir, ctx.log, name);
+    const files = fs.readdirSync(dir);
     const bases = files
       .filter(f => /^\d{20}\.log$/.test(f))
       .map(f => Number(f.slice(0, 20)))
@@ -132,6 +140,7 @@ export class DiskLog implements PartitionLog {
     log.recoveryPoint = Math.min(state.clean ? log.logEndOffset : state.recoveryPoint, log.logEndOffset);
     log.loadEpochs(recoveredFrom, recoveredEpochs);
     log.rollJitterMs = log.drawJitter(settings);
+    log.firstDirtyOffset = state.firstDirtyOffset;
     return log;
   }
 
@@ -201,6 +210,13 @@ export class DiskLog implements PartitionLog {
     return this.segments.map(s => s.baseOffset);
   }
 
+  /** Takes the partition offline (every request then gets KAFKA_STORAGE_ERROR), logging why. */
+  private goOffline(reason: string): void {
+    if (this.offline !== undefined) return;
+    this.offline = reason;
+    this.ctx.log.error({ partition: this.name, reason }, `partition ${this.name} is offline until the broker restarts: ${reason}`);
+  }
+
   private checkOnline(): void {
     if (this.offline !== undefined) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${this.name} is offline: ${this.offline}`);
     if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `the log of ${this.name} is closed`);
@@ -217,7 +233,10 @@ export class DiskLog implements PartitionLog {
     return waited > s.segmentMs - this.rollJitterMs;
   }
 
-  /** Starts a new active segment at the log end offset; the old one is fsynced in the background. */
+  /**
+   * Starts a new active segment at the log end offset; the old one is fsynced in the background.
+   * Throws, changing nothing, when the new segment's file cannot be created.
+   */
   roll(): void {
     const s = this.ctx.settings();
     const old = this.active;
@@ -225,14 +244,19 @@ export class DiskLog implements PartitionLog {
     fsyncDir(this.dir);
     this.segments.push(seg);
     this.rollJitterMs = this.drawJitter(s);
-    old.writeIndexes(true);
-    this.saveEpochs();
+    try {
+      old.writeIndexes(true);
+      this.saveEpochs();
+    } catch (err) {
+      // index files and epochs are rebuilt from the log when lost or short: not worth failing for
+      this.ctx.log.warn({ err, partition: this.name, segment: old.baseOffset }, 'writing the index files of a rolled segment failed');
+    }
     const upTo = seg.baseOffset;
     const done = old.flush().then(
       () => {
         this.recoveryPoint = Math.max(this.recoveryPoint, upTo);
       },
-      err => this.ctx.log.error({ err, partition: this.name, segment: old.baseOffset }, 'fsync of a rolled segment failed'),
+      err => this.goOffline(`fsync of rolled segment ${old.baseOffset} failed: ${(err as Error).message}`),
     );
     this.rollFlushes = this.rollFlushes.then(() => done);
     this.ctx.log.debug({ partition: this.name, segment: seg.baseOffset }, 'rolled a new log segment');
@@ -244,9 +268,9 @@ export class DiskLog implements PartitionLog {
     const maxTimestamp = opts.logAppendTime ?? header.maxTimestamp;
     const baseOffset = this.logEndOffset;
     const lastOffset = baseOffset + header.lastOffsetDelta;
-    if (this.shouldRoll(s, batch.length, maxTimestamp, lastOffset)) this.roll();
-    assignBatch(batch, baseOffset, opts.leaderEpoch, opts.logAppendTime);
     try {
+      if (this.shouldRoll(s, batch.length, maxTimestamp, lastOffset)) this.roll();
+      assignBatch(batch, baseOffset, opts.leaderEpoch, opts.logAppendTime);
       this.active.append(batch, baseOffset, lastOffset, maxTimestamp, opts.leaderEpoch);
     } catch (err) {
       this.ctx.log.error({ err, partition: this.name }, 'append to the log failed');
@@ -264,8 +288,8 @@ export class DiskLog implements PartitionLog {
       // flush.messages: the append is acknowledged once it is on disk
       return this.flush().then(
         () => result,
-        err => {
-          throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `fsync of ${this.name} failed: ${(err as Error).message}`);
+        () => {
+          throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `fsync of ${this.name} failed: ${this.offline ?? 'unknown error'}`);
         },
       );
     }
@@ -274,7 +298,8 @@ export class DiskLog implements PartitionLog {
       const due = Math.max(0, this.lastFlushMs + s.flushMs - this.ctx.clock.now());
       this.flushTimer = this.ctx.clock.setTimeout(() => {
         this.flushTimer = null;
-        this.flush().catch(err => this.ctx.log.error({ err, partition: this.name }, 'scheduled log flush failed'));
+        // a failure takes the partition offline (see flushNow)
+        this.flush().catch(() => {});
       }, due);
     }
     return result;
@@ -301,10 +326,21 @@ export class DiskLog implements PartitionLog {
     this.unflushedMessages = 0;
     this.lastFlushMs = this.ctx.clock.now();
     const segment = this.active;
-    const p = Promise.all([this.rollFlushes, segment.flush()]).then(() => {
-      this.recoveryPoint = Math.max(this.recoveryPoint, upTo);
-      this.saveEpochs();
-    });
+    const p = Promise.all([this.rollFlushes, segment.flush()]).then(
+      () => {
+        // a rolled segment's fsync that failed took the partition offline: nothing is proven
+        if (this.offline !== undefined) throw new Error(this.offline);
+        this.recoveryPoint = Math.max(this.recoveryPoint, upTo);
+        this.saveEpochs();
+      },
+      err => {
+        // after a failed fsync the kernel may have dropped the unwritten pages and marked them
+        // clean, so a later fsync proves nothing: as Kafka takes a failed log directory offline,
+        // the partition goes offline until a restart recovers it from what is really on disk
+        this.goOffline(`fsync failed: ${(err as Error).message}`);
+        throw err;
+      },
+    );
     this.flushing = p;
     const clear = () => {
       if (this.flushing === p) this.flushing = null;
@@ -332,18 +368,31 @@ export class DiskLog implements PartitionLog {
     let o = Math.max(offset, this.startOffset);
     let seg: LogSegment | undefined = this.segments[this.segmentIndex(o)];
     while (seg !== undefined && o < upTo) {
-      const position = await seg.locate(o);
-      if (position >= 0) {
-        const r = await seg.readBatches(position, maxBytes - total, minOneBatch && total === 0, upTo);
+      let r: { data: Buffer | null; endsAtSegmentEnd: boolean } | null = null;
+      try {
+        const position = await seg.locate(o);
+        if (position >= 0) r = await seg.readBatches(position, maxBytes - total, minOneBatch && total === 0, upTo);
+      } catch (err) {
+        if (!(err instanceof SegmentGoneError)) throw err;
+        // deleted by retention or replaced by a cleaned one meanwhile: look the offset up again
+        const now: LogSegment | undefined = this.segments[this.segmentIndex(o)];
+        if (now === seg || now === undefined) break;
+        seg = now;
+        continue;
+      }
+      if (r !== null) {
         if (r.data === null) break;
         records.push(r.data);
         total += r.data.length;
         if (!r.endsAtSegmentEnd || total >= maxBytes) break;
       }
-      // the next segment (found again: segments may have rolled or gone during the reads)
-      o = seg.nextOffset;
-      const next: LogSegment | undefined = this.segments[this.segmentIndex(o)];
-      seg = next !== undefined && next.baseOffset > seg.baseOffset ? next : undefined;
+      // on to the next segment (found again: segments may have rolled, gone or been cleaned
+      // during the reads; a cleaned one may end before the next begins, or be empty)
+      const after: number = this.segmentIndex(seg.baseOffset) + 1;
+      const next: LogSegment | undefined = this.segments[after];
+      if (next === undefined || next.baseOffset <= seg.baseOffset) break;
+      o = Math.max(o, next.baseOffset);
+      seg = next;
     }
     return { records, bytes: total };
   }
@@ -453,6 +502,53 @@ export class DiskLog implements PartitionLog {
     return deleted;
   }
 
+  compactable(): CompactableLog | null {
+    return this.offline === undefined && !this.closed ? this : null;
+  }
+
+  cleanerSegments(): readonly LogSegment[] {
+    // a copy: the cleaner holds on to it while segments roll, go and are swapped
+    return [...this.segments];
+  }
+
+  batchesOf(segment: LogSegment): AsyncIterable<Buffer> {
+    return segment.batches(CLEANER_READ_BYTES);
+  }
+
+  /**
+   * Writes the cleaned replacement of `group` as `<base>.log.cleaned` (and its indexes). On
+   * commit, when the group is still in the log: fsync, rename to `.swap` (from here a crash
+   * completes the swap at the next start), delete the old segments, rename to the final names.
+   */
+  replaceSegments(group: readonly LogSegment[]): CleanedSegmentWriter {
+    const s = this.ctx.settings();
+    const cleaned = LogSegment.create(this.ctx.handles, this.dir, group[0]!.baseOffset, segmentOptions(s), this.ctx.clock.now(), '.cleaned');
+    const stillThere = () => !this.closed && this.offline === undefined && group.every(seg => this.segments.includes(seg));
+    return {
+      append: batch => {
+        const b = storedBatch(batch, 0, cleaned.size);
+        cleaned.append(batch, b.baseOffset, b.lastOffset, b.maxTimestamp, b.leaderEpoch);
+      },
+      abort: () => cleaned.delete(),
+      commit: async () => {
+        if (stillThere()) await cleaned.flush();
+        if (!stillThere()) {
+          cleaned.delete();
+          return false;
+        }
+        cleaned.writeIndexes(true);
+        cleaned.renameSuffix('.swap');
+        fsyncDir(this.dir);
+        for (const seg of group) seg.delete();
+        cleaned.renameSuffix('');
+        fsyncDir(this.dir);
+        this.segments.splice(this.segments.indexOf(group[0]!), group.length, cleaned);
+        this.bytes += cleaned.size - group.reduce((n, seg) => n + seg.size, 0);
+        return true;
+      },
+    };
+  }
+
   /** fsyncs and closes the files, leaving the index files written: a clean shutdown of this log. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -482,6 +578,30 @@ export class DiskLog implements PartitionLog {
     this.flushTimer?.cancel();
     this.flushTimer = null;
     for (const seg of this.segments) seg.close();
+  }
+}
+
+/**
+ * Finishes cleanings a crash interrupted after their cleaned segment became `<base>.log.swap`:
+ * the segments it replaces (those from its base offset up to its last offset) are deleted and
+ * it takes its final name. Its index files are dropped, so the log is recovered from its batches.
+ */
+function completeSwaps(dir: string, log: Logger, name: string): void {
+  const files = fs.readdirSync(dir);
+  for (const f of files) {
+    if (!/^\d{20}\.log\.swap$/.test(f)) continue;
+    const base = Number(f.slice(0, 20));
+    const next = Math.max(base + 1, nextOffsetOfFile(path.join(dir, f), base));
+    for (const g of files) {
+      const m = /^(\d{20})\.(log|index|timeindex)(\.swap)?$/.exec(g);
+      if (m === null || g === f) continue;
+      // the replaced segments, their index files, and the swap's own index files
+      const b = Number(m[1]);
+      if (b >= base && b < next) fs.rmSync(path.join(dir, g), { force: true });
+    }
+    fs.renameSync(path.join(dir, f), path.join(dir, segmentFileName(base, '.log')));
+    fsyncDir(dir);
+    log.warn({ partition: name, segment: base }, 'completed a segment swap that a crash interrupted');
   }
 }
 
@@ -531,6 +651,10 @@ export class OfflineLog implements PartitionLog {
 
   async applyRetention(): Promise<number> {
     return 0;
+  }
+
+  compactable(): null {
+    return null;
   }
 
   async close(): Promise<void> {}

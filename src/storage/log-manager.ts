@@ -14,6 +14,7 @@ import type { LogCreateOptions, LogFactory, PartitionLog } from './log.js';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 const PARTITION_METADATA = 'partition.metadata';
 const DELETED_DIR_SUFFIX = '-delete';
 
@@ -37,6 +38,8 @@ export class DiskLogFactory implements LogFactory {
   private readonly logs = new Map<string, DiskLog | OfflineLog>();
   private readonly recoveryPoints: OffsetCheckpoint;
   private readonly logStartOffsets: OffsetCheckpoint;
+  /** Where each compacted log's dirty part begins. */
+  private readonly cleanerOffsets: OffsetCheckpoint;
   private checkpointTimer: Timer | null = null;
   private closed = false;
 
@@ -56,6 +59,8 @@ export class DiskLogFactory implements LogFactory {
     };
     this.recoveryPoints = read(RECOVERY_POINT_CHECKPOINT);
     this.logStartOffsets = read(LOG_START_OFFSET_CHECKPOINT);
+    // a lost cleaner checkpoint costs a full cleaning, nothing more
+    this.cleanerOffsets = fs.existsSync(path.join(opts.dataDir, CLEANER_OFFSET_CHECKPOINT)) ? read(CLEANER_OFFSET_CHECKPOINT) : new Map();
     this.clean = clean;
     if (fs.existsSync(marker)) {
       // from now on a crash is an unclean shutdown
@@ -96,14 +101,18 @@ export class DiskLogFactory implements LogFactory {
       if (opts.isNew) {
         // a directory left by an earlier topic of this name holds nothing of this one
         fs.rmSync(dir, { recursive: true, force: true });
-        this.recoveryPoints.delete(name);
-        this.logStartOffsets.delete(name);
+        this.forgetCheckpoints(name);
       }
       log = DiskLog.open(
         dir,
         name,
         { handles: this.handles, log: this.opts.log, clock: this.opts.clock, settings: opts.settings },
-        { recoveryPoint: this.recoveryPoints.get(name) ?? 0, logStartOffset: this.logStartOffsets.get(name) ?? 0, clean: this.clean && !opts.isNew },
+        {
+          recoveryPoint: this.recoveryPoints.get(name) ?? 0,
+          logStartOffset: this.logStartOffsets.get(name) ?? 0,
+          clean: this.clean && !opts.isNew,
+          firstDirtyOffset: this.cleanerOffsets.get(name) ?? 0,
+        },
       );
       const meta = path.join(dir, PARTITION_METADATA);
       if (!fs.existsSync(meta)) writeFileAtomic(meta, `version: 0\ntopic_id: ${opts.topicId}\n`);
@@ -124,10 +133,15 @@ export class DiskLogFactory implements LogFactory {
     const name = partitionDirName(topic, partition);
     const log = this.logs.get(name);
     this.logs.delete(name);
-    this.recoveryPoints.delete(name);
-    this.logStartOffsets.delete(name);
+    this.forgetCheckpoints(name);
     if (log instanceof DiskLog) log.discard();
     return this.deleteDir(name);
+  }
+
+  private forgetCheckpoints(name: string): void {
+    this.recoveryPoints.delete(name);
+    this.logStartOffsets.delete(name);
+    this.cleanerOffsets.delete(name);
   }
 
   /** Removes a partition directory no topic owns (left by a topic deleted during a crash). */
@@ -167,12 +181,15 @@ export class DiskLogFactory implements LogFactory {
   /** Writes the recovery points and log start offsets of every open log. */
   checkpoint(): void {
     for (const [name, log] of this.logs) {
-      if (!(log instanceof DiskLog)) continue;
+      // an offline log keeps the checkpoints it had: what it holds since is not known to be on disk
+      if (!(log instanceof DiskLog) || log.offline !== undefined) continue;
       this.recoveryPoints.set(name, log.recoveryPoint);
       this.logStartOffsets.set(name, log.logStartOffset);
+      if (log.firstDirtyOffset > 0) this.cleanerOffsets.set(name, log.firstDirtyOffset);
     }
     writeOffsetCheckpoint(path.join(this.opts.dataDir, RECOVERY_POINT_CHECKPOINT), this.recoveryPoints);
     writeOffsetCheckpoint(path.join(this.opts.dataDir, LOG_START_OFFSET_CHECKPOINT), this.logStartOffsets);
+    writeOffsetCheckpoint(path.join(this.opts.dataDir, CLEANER_OFFSET_CHECKPOINT), this.cleanerOffsets);
   }
 
   /** Closes every log, writes the checkpoints and leaves the clean-shutdown marker. */
@@ -180,8 +197,10 @@ export class DiskLogFactory implements LogFactory {
     if (this.closed) return;
     this.closed = true;
     this.checkpointTimer?.cancel();
+    // an offline partition, or a failure now, makes the next start recover as after a crash
     let clean = true;
     for (const log of this.logs.values()) {
+      if (log instanceof DiskLog && log.offline !== undefined) clean = false;
       try {
         await log.close();
       } catch (err) {
@@ -189,8 +208,13 @@ export class DiskLogFactory implements LogFactory {
         this.opts.log.error({ err, partition: (log as DiskLog).name }, 'closing a log failed');
       }
     }
-    this.checkpoint();
-    this.handles.closeAll();
-    if (clean) writeFileAtomic(path.join(this.opts.dataDir, CLEAN_SHUTDOWN_FILE), '');
+    try {
+      this.checkpoint();
+      if (clean) writeFileAtomic(path.join(this.opts.dataDir, CLEAN_SHUTDOWN_FILE), '');
+    } catch (err) {
+      this.opts.log.error({ err }, 'writing the checkpoints at shutdown failed: the next start recovers every log');
+    } finally {
+      this.handles.closeAll();
+    }
   }
 }

@@ -3,6 +3,7 @@
 // batches exactly as produced (with the broker-assigned base offset) and never decodes records
 // on the append or read paths.
 import type { BatchHeader } from '../protocol/records.js';
+import type { CompactableLog } from './cleaner.js';
 
 export interface AppendResult {
   /** Offset given to the first record of the batch. */
@@ -51,6 +52,16 @@ export interface LogSettings {
   retentionBytes: number;
   /** cleanup.policy includes "delete". */
   deleteRetention: boolean;
+  /** cleanup.policy includes "compact". */
+  compact: boolean;
+  /** delete.retention.ms: how long a tombstone outlives its first cleaning. */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio */
+  minCleanableRatio: number;
+  /** min.compaction.lag.ms */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms */
+  maxCompactionLagMs: number;
 }
 
 export interface LogCreateOptions {
@@ -111,6 +122,9 @@ export interface PartitionLog {
    * whole segments, oldest first; returns how many were deleted.
    */
   applyRetention(nowMs: number): Promise<number>;
+
+  /** The log as the cleaner works on it (cleanup.policy=compact), or null while it cannot be cleaned (offline, closed). */
+  compactable(): CompactableLog | null;
 
   close(): Promise<void>;
 }

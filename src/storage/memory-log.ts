@@ -7,7 +7,8 @@
 // Batch metadata lives in typed columns and batches are referenced by their ArrayBuffer and
 // offset, so a stored batch costs no JS object of its own: the garbage collector, which walks
 // every live object on each major collection, has as little to do as the data allows.
-import { HEADER_SIZE, assignBatch, type BatchHeader } from '../protocol/records.js';
+import { BASE_OFFSET, HEADER_SIZE, LAST_OFFSET_DELTA, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, assignBatch, readInt64, type BatchHeader } from '../protocol/records.js';
+import type { CleanedSegmentWriter, CleanerSegment, CompactableLog } from './cleaner.js';
 import { grown } from './columns.js';
 import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import type { Clock } from '../broker/clock.js';
@@ -29,7 +30,7 @@ function writeAcross(pieces: readonly Buffer[], src: Buffer): void {
   }
 }
 
-export class MemoryLog implements PartitionLog {
+export class MemoryLog implements PartitionLog, CompactableLog {
   // one entry per batch, in offset order
   private count = 0;
   private baseOffsets = new Float64Array(16);
@@ -59,13 +60,21 @@ export class MemoryLog implements PartitionLog {
   // deletes the same whole segments Kafka would: each one's first batch index, creation time,
   // first batch timestamp and bytes.
   private segStarts: number[] = [0];
+  /** Each segment's base offset (the log end offset when it was rolled). */
+  private segBase: number[] = [0];
   private segCreated: number[];
   private segFirstTs: number[] = [-1];
   private segBytes: number[] = [0];
 
+  /** Where the dirty part begins (the cleaner's checkpoint). */
+  firstDirtyOffset = 0;
+  /** Counts deletions and cleanings of segments, so a cleaning can tell its group changed under it. */
+  private segmentsVersion = 0;
+
   constructor(
     private readonly settings: () => LogSettings,
     private readonly clock: Clock,
+    readonly name = 'memory log',
   ) {
     this.segCreated = [clock.now()];
   }
@@ -128,12 +137,16 @@ export class MemoryLog implements PartitionLog {
     const s = this.settings();
     const firstTs = this.segFirstTs[last]!;
     const waited = firstTs >= 0 ? maxTimestamp - firstTs : this.clock.now() - this.segCreated[last]!;
-    if (segSize > s.segmentBytes - size || waited > s.segmentMs) {
-      this.segStarts.push(this.count);
-      this.segCreated.push(this.clock.now());
-      this.segFirstTs.push(-1);
-      this.segBytes.push(0);
-    }
+    if (segSize > s.segmentBytes - size || waited > s.segmentMs) this.rollSegment();
+  }
+
+  /** Starts a new (empty) virtual segment at the log end offset. */
+  private rollSegment(): void {
+    this.segStarts.push(this.count);
+    this.segBase.push(this.endOffset);
+    this.segCreated.push(this.clock.now());
+    this.segFirstTs.push(-1);
+    this.segBytes.push(0);
   }
 
   append(batch: Buffer, header: BatchHeader, opts: AppendOptions): AppendResult {
@@ -309,14 +322,20 @@ export class MemoryLog implements PartitionLog {
     return deleted;
   }
 
-  /** The offset after virtual segment `seg`'s last batch. */
+  /** Index of the batch after virtual segment `seg`'s last. */
+  private segmentStop(seg: number): number {
+    return seg + 1 < this.segStarts.length ? this.segStarts[seg + 1]! : this.count;
+  }
+
+  /** The offset after virtual segment `seg`'s last batch (an empty one: its base offset; the empty active one: the log end). */
   private segmentEnd(seg: number): number {
-    const next = seg + 1 < this.segStarts.length ? this.segStarts[seg + 1]! : this.count;
-    return next > this.segStarts[seg]! ? this.lastOffsets[next - 1]! + 1 : this.endOffset;
+    const next = this.segmentStop(seg);
+    if (next > this.segStarts[seg]!) return this.lastOffsets[next - 1]! + 1;
+    return seg === this.segStarts.length - 1 ? this.endOffset : this.segBase[seg]!;
   }
 
   private segmentMaxTimestamp(seg: number): number {
-    const next = seg + 1 < this.segStarts.length ? this.segStarts[seg + 1]! : this.count;
+    const next = this.segmentStop(seg);
     let max = -1;
     for (let i = this.segStarts[seg]!; i < next; i++) max = Math.max(max, this.maxTimestamps[i]!);
     return max;
@@ -332,12 +351,7 @@ export class MemoryLog implements PartitionLog {
     if (n === 0) return 0;
     if (n === this.segStarts.length) {
       if (this.segBytes[n - 1] === 0) n--;
-      else {
-        this.segStarts.push(this.count);
-        this.segCreated.push(this.clock.now());
-        this.segFirstTs.push(-1);
-        this.segBytes.push(0);
-      }
+      else this.rollSegment();
     }
     if (n === 0) return 0;
     const k = this.segStarts[n]!;
@@ -346,11 +360,18 @@ export class MemoryLog implements PartitionLog {
     this.memory.splice(0, k);
     this.count -= k;
     this.segStarts = this.segStarts.slice(n).map(i => i - k);
+    this.segBase = this.segBase.slice(n);
     this.segCreated = this.segCreated.slice(n);
     this.segFirstTs = this.segFirstTs.slice(n);
     this.segBytes = this.segBytes.slice(n);
-    this.startOffset = Math.max(this.startOffset, this.count > 0 ? this.baseOffsets[0]! : this.endOffset);
-    // the running maximum and the max-timestamp batch are recomputed over what is left
+    this.startOffset = Math.max(this.startOffset, this.segBase[0]!);
+    this.segmentsVersion++;
+    this.recomputeMaxima();
+    return n;
+  }
+
+  /** The running maximum and the max-timestamp batch, recomputed after batches went. */
+  private recomputeMaxima(): void {
     this.maxTimestampBatch = -1;
     let max = -Infinity;
     for (let i = 0; i < this.count; i++) {
@@ -360,7 +381,99 @@ export class MemoryLog implements PartitionLog {
       }
       this.runningMax[i] = max;
     }
-    return n;
+  }
+
+  compactable(): CompactableLog {
+    return this;
+  }
+
+  cleanerSegments(): CleanerSegment[] {
+    return this.segStarts.map((start, seg) => ({
+      baseOffset: this.segBase[seg]!,
+      nextOffset: this.segmentStop(seg) > start ? this.segmentEnd(seg) : this.segBase[seg]!,
+      size: this.segBytes[seg]!,
+      maxTimestamp: this.segmentMaxTimestamp(seg),
+      firstBatchTimestamp: this.segFirstTs[seg]!,
+      indexBytes: 0,
+    }));
+  }
+
+  /** The virtual segment whose base offset is `baseOffset`, or -1. */
+  private segmentAt(baseOffset: number): number {
+    return this.segBase.indexOf(baseOffset);
+  }
+
+  *batchesOf(segment: CleanerSegment): Iterable<Buffer> {
+    const seg = this.segmentAt(segment.baseOffset);
+    if (seg < 0) return;
+    // taken at once: the columns may change while the cleaner works through them
+    const batches: Buffer[] = [];
+    for (let i = this.segStarts[seg]!; i < this.segmentStop(seg); i++) batches.push(this.contiguous(i));
+    yield* batches;
+  }
+
+  replaceSegments(group: readonly CleanerSegment[]): CleanedSegmentWriter {
+    const version = this.segmentsVersion;
+    const cleaned: Buffer[] = [];
+    return {
+      append: batch => void cleaned.push(batch),
+      abort: () => {},
+      commit: async () => {
+        const first = this.segmentAt(group[0]!.baseOffset);
+        if (version !== this.segmentsVersion || first < 0) return false;
+        this.spliceSegments(first, group.length, cleaned);
+        return true;
+      },
+    };
+  }
+
+  /**
+   * Replaces `n` virtual segments from `first` (never the active one) by one holding `batches`,
+   * copied into one buffer so the memory the old batches pinned can go.
+   */
+  private spliceSegments(first: number, n: number, batches: readonly Buffer[]): void {
+    const from = this.segStarts[first]!;
+    const to = this.segmentStop(first + n - 1);
+    const added = batches.length;
+    let oldBytes = 0;
+    for (let i = from; i < to; i++) oldBytes += this.sizes[i]!;
+    const newBytes = batches.reduce((sum, b) => sum + b.length, 0);
+    const store = Buffer.allocUnsafe(newBytes);
+    // cleaning only removes batches (added <= to - from), so the columns never need to grow
+    const count = this.count - (to - from) + added;
+    for (const col of [this.baseOffsets, this.lastOffsets, this.maxTimestamps, this.positions, this.sizes, this.epochs, this.at]) col.copyWithin(from + added, to, this.count);
+    const memory: (ArrayBufferLike | readonly Buffer[])[] = [];
+    let pos = 0;
+    let position = this.positions[from]!;
+    for (let k = 0; k < added; k++) {
+      const b = batches[k]!;
+      b.copy(store, pos);
+      const i = from + k;
+      this.baseOffsets[i] = readInt64(b, BASE_OFFSET);
+      this.lastOffsets[i] = this.baseOffsets[i]! + b.readInt32BE(LAST_OFFSET_DELTA);
+      this.maxTimestamps[i] = readInt64(b, MAX_TIMESTAMP);
+      this.positions[i] = position;
+      this.sizes[i] = b.length;
+      this.epochs[i] = b.readInt32BE(PARTITION_LEADER_EPOCH);
+      this.at[i] = store.byteOffset + pos;
+      memory.push(store.buffer);
+      pos += b.length;
+      position += b.length;
+    }
+    for (let i = from + added; i < count; i++) this.positions[i] = this.positions[i]! + newBytes - oldBytes;
+    this.memory.splice(from, to - from, ...memory);
+    this.count = count;
+    this.bytes += newBytes - oldBytes;
+    this.appendedBytes += newBytes - oldBytes;
+    const removedBatches = to - from - added;
+    this.segStarts.splice(first + 1, n - 1);
+    for (let seg = first + 1; seg < this.segStarts.length; seg++) this.segStarts[seg]! -= removedBatches;
+    this.segBase.splice(first + 1, n - 1);
+    this.segCreated.splice(first + 1, n - 1);
+    this.segFirstTs.splice(first, n, added > 0 ? this.maxTimestamps[from]! : -1);
+    this.segBytes.splice(first, n, newBytes);
+    this.segmentsVersion++;
+    this.recomputeMaxima();
   }
 
   async close(): Promise<void> {
@@ -373,8 +486,8 @@ export class MemoryLog implements PartitionLog {
 export class MemoryLogFactory implements LogFactory {
   constructor(private readonly clock: Clock) {}
 
-  create(_topic: string, _partition: number, opts: LogCreateOptions): PartitionLog {
-    return new MemoryLog(opts.settings, this.clock);
+  create(topic: string, partition: number, opts: LogCreateOptions): PartitionLog {
+    return new MemoryLog(opts.settings, this.clock, `${topic}-${partition}`);
   }
 
   async remove(): Promise<void> {

@@ -82,10 +82,38 @@ const WALK_WINDOW = 16 * 1024;
 /** Recovery reads the log in chunks of this size (larger batches get their own read). */
 const RECOVERY_CHUNK = 1024 * 1024;
 
+/** A segment deleted under a read (retention, or a cleaned segment swapped in): the log looks again. */
+export class SegmentGoneError extends Error {}
+
+/**
+ * The offset after the last whole batch of a .log file, read from its headers alone (for a
+ * cleaned segment whose swap a crash interrupted); its base offset when it holds none.
+ */
+export function nextOffsetOfFile(file: string, baseOffset: number): number {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.allocUnsafe(HEADER_SIZE);
+    let next = baseOffset;
+    for (let pos = 0; pos + HEADER_SIZE <= size; ) {
+      if (readFullySync(fd, head, HEADER_SIZE, pos) < HEADER_SIZE) break;
+      const b = storedBatch(head, 0, pos);
+      if (b.size < HEADER_SIZE || pos + b.size > size) break;
+      next = b.lastOffset + 1;
+      pos += b.size;
+    }
+    return next;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class LogSegment {
-  readonly logPath: string;
-  readonly indexPath: string;
-  readonly timeIndexPath: string;
+  logPath: string;
+  indexPath: string;
+  timeIndexPath: string;
+  /** Set once the files are deleted: reads then fail with SegmentGoneError instead of reopening them. */
+  private deleted = false;
   size = 0;
   /** Last offset + 1; the base offset while empty. */
   nextOffset: number;
@@ -110,10 +138,12 @@ export class LogSegment {
     private readonly opts: SegmentOptions,
     /** When the segment was created (ms); segment.ms counts from here until it holds a batch. */
     readonly createdMs: number,
+    /** Appended to each file name: `.cleaned` and `.swap` while the cleaner replaces segments. */
+    suffix = '',
   ) {
-    this.logPath = path.join(dir, segmentFileName(baseOffset, '.log'));
-    this.indexPath = path.join(dir, segmentFileName(baseOffset, '.index'));
-    this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, '.timeindex'));
+    this.logPath = path.join(dir, segmentFileName(baseOffset, '.log') + suffix);
+    this.indexPath = path.join(dir, segmentFileName(baseOffset, '.index') + suffix);
+    this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, '.timeindex') + suffix);
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(baseOffset, Math.max(1, Math.floor(opts.indexMaxBytes / 8)));
     this.timeIndex = new TimeIndex(baseOffset, Math.max(1, Math.floor(opts.indexMaxBytes / 12)));
@@ -127,9 +157,14 @@ export class LogSegment {
     return this.offsetIndex.isFull || this.timeIndex.isFull;
   }
 
+  /** Bytes of the larger of its index files, as written. */
+  get indexBytes(): number {
+    return Math.max(this.offsetIndex.entries * 8, this.timeIndex.entries * 12);
+  }
+
   /** Creates the segment's .log file (empty). */
-  static create(handles: FileHandles, dir: string, baseOffset: number, opts: SegmentOptions, nowMs: number): LogSegment {
-    const s = new LogSegment(handles, dir, baseOffset, opts, nowMs);
+  static create(handles: FileHandles, dir: string, baseOffset: number, opts: SegmentOptions, nowMs: number, suffix = ''): LogSegment {
+    const s = new LogSegment(handles, dir, baseOffset, opts, nowMs, suffix);
     fs.ftruncateSync(handles.fd(s.logPath), 0);
     return s;
   }
@@ -442,8 +477,63 @@ export class LogSegment {
     });
   }
 
+  /**
+   * The stored batches, in order, read `chunkBytes` at a time (for the cleaner). The descriptor
+   * stays pinned throughout, so a deletion meanwhile does not cut the reading short.
+   */
+  async *batches(chunkBytes: number): AsyncGenerator<Buffer> {
+    if (this.deleted) throw new SegmentGoneError(`segment ${this.baseOffset} was deleted`);
+    const fd = this.handles.acquire(this.logPath);
+    const path = this.logPath;
+    try {
+      const end = this.size;
+      let pos = 0;
+      while (pos < end) {
+        const head = Buffer.allocUnsafe(HEADER_SIZE);
+        if ((await readFully(fd, head, HEADER_SIZE, pos)) < HEADER_SIZE) return;
+        const first = storedBatch(head, 0, pos);
+        // one read holds as many whole batches as fit in a chunk (at least the first)
+        const chunk = Buffer.allocUnsafe(Math.min(end - pos, Math.max(chunkBytes, first.size)));
+        const n = await readFully(fd, chunk, chunk.length, pos);
+        let at = 0;
+        while (at + HEADER_SIZE <= n) {
+          const size = LOG_OVERHEAD + chunk.readInt32BE(at + BATCH_LENGTH);
+          if (size < HEADER_SIZE || at + size > n) break;
+          yield chunk.subarray(at, at + size);
+          at += size;
+        }
+        if (at === 0) return;
+        pos += at;
+      }
+    } finally {
+      this.handles.release(path, fd);
+    }
+  }
+
+  /** Renames the segment's files to carry `suffix` instead of the present one (`''` for none). */
+  renameSuffix(suffix: string): void {
+    const to = (ext: string) => path.join(this.dir, segmentFileName(this.baseOffset, ext) + suffix);
+    this.handles.forget(this.logPath);
+    const moves: [string, string][] = [
+      [this.logPath, to('.log')],
+      [this.indexPath, to('.index')],
+      [this.timeIndexPath, to('.timeindex')],
+    ];
+    for (const [from, dest] of moves) {
+      try {
+        fs.renameSync(from, dest);
+      } catch (err) {
+        // index files are only there once written
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || from === this.logPath) throw err;
+      }
+    }
+    [this.logPath, this.indexPath, this.timeIndexPath] = moves.map(m => m[1]) as [string, string, string];
+  }
+
   /** Runs `fn` with the .log file's descriptor pinned, so it cannot be closed under an asynchronous read. */
   private async withLogFd<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+    // a deleted segment's file must not be reopened (the handle cache would create it again)
+    if (this.deleted) throw new SegmentGoneError(`segment ${this.baseOffset} was deleted`);
     const fd = this.handles.acquire(this.logPath);
     try {
       return await fn(fd);
@@ -488,6 +578,7 @@ export class LogSegment {
 
   /** Closes the files and removes them. */
   delete(): void {
+    this.deleted = true;
     this.handles.forget(this.logPath);
     for (const file of [this.logPath, this.indexPath, this.timeIndexPath]) fs.rmSync(file, { force: true });
   }

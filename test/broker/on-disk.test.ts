@@ -8,3 +8,4 @@ await import('./list-offsets.test.js');
 await import('./topics.test.js');
 await import('./metadata.test.js');
 await import('./delete-records.test.js');
+await import('./compaction.test.js');

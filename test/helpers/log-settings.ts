@@ -16,6 +16,11 @@ export function logSettings(overrides: Partial<LogSettings> = {}): LogSettings {
     retentionMs: 604800000,
     retentionBytes: -1,
     deleteRetention: true,
+    compact: false,
+    deleteRetentionMs: 86400000,
+    minCleanableRatio: 0.5,
+    minCompactionLagMs: 0,
+    maxCompactionLagMs: Number.MAX_VALUE,
     ...overrides,
   };
 }

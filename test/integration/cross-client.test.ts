@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CompressionTypes, Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import { decodeBatches } from '../../src/protocol/records.js';
-import { testBroker, testClient } from '../helpers/broker.js';
+import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON from other processes and kafkajs internals */
 const PYTHON = '/usr/bin/python3';
@@ -133,7 +133,7 @@ interface Msg {
 const byPosition = (a: Rec, b: Rec) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset);
 const sorted = (recs: Rec[]) => [...recs].sort(byPosition);
 
-const broker = await testBroker(t, { config: { 'num.partitions': 3 } });
+const broker = await testBroker(t, { config: { 'num.partitions': 3, 'log.cleaner.backoff.ms': 20 } });
 const kafka = new Kafka({ clientId: 'samsa-cross-client', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 50 } });
 const admin = kafka.admin();
 await admin.connect();
@@ -530,6 +530,41 @@ t.test('kafkajs produces for the others', async t => {
   t.same(first.map(r => [r.partition, r.baseOffset]).sort(), [[0, '0'], [1, '0'], [2, '0']]);
   t.same(second.map(r => [r.partition, r.baseOffset]).sort(), [[0, '5'], [1, '5'], [2, '5']]);
   checkAsSent(t, await reference(topic), msgs, placed, 'kafkajs → Samsa');
+});
+
+// A compacted topic, cleaned before the others read it: every client must step over the gaps
+// cleaning leaves (the log still starts at offset 0, the first record kept is at 30) and see
+// a gzip batch the cleaner rebuilt (round 3: its tombstone got a delete horizon), and a tombstone.
+t.test('a compacted topic, cleaned, for the others', async t => {
+  const topic = 'compacted';
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.ms', value: '1000' }, { name: 'min.cleanable.dirty.ratio', value: '0.01' }] }],
+  });
+  produced.set(topic, 1);
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  t.teardown(() => producer.disconnect());
+  // five batches 2 s apart by their timestamps (so each starts a segment), keys k0..k9 in the
+  // first four, k0..k4 in the last; k9's last value is a tombstone
+  for (let round = 0; round < 5; round++) {
+    const messages = Array.from({ length: round === 4 ? 5 : 10 }, (_, k) => ({
+      key: `k${k}`,
+      value: round === 3 && k === 9 ? null : `round ${round} k${k}`,
+      partition: 0,
+      timestamp: String(BASE + round * 2000 + k),
+    }));
+    await producer.send({ topic, acks: -1, compression: round % 2 === 1 ? CompressionTypes.GZIP : CompressionTypes.None, messages });
+  }
+  // the last batch is the active segment, which the cleaner neither cleans nor maps: rounds 0-2
+  // are superseded by round 3, which stays whole, as does round 4
+  const want = [...Array.from({ length: 10 }, (_, k) => [30 + k, `k${k}`, k === 9 ? null : `round 3 k${k}`]), ...[0, 1, 2, 3, 4].map(k => [40 + k, `k${k}`, `round 4 k${k}`])];
+  const got = await waitFor(async () => {
+    const ref = (await reference(topic)).map(r => [r.offset, r.key, r.value]);
+    return ref.length === want.length ? ref : null;
+  }, 10_000, 'the cleaner to compact the topic');
+  t.same(got, want, 'the reference read shows the compacted log: the latest value of each key, the tombstone, the offsets as written');
+  const offsets = await admin.fetchTopicOffsets(topic);
+  t.same(offsets.map(o => [o.low, o.high]), [['0', '45']], 'the log still starts at 0 and ends at 45');
 });
 
 // Every client reads every topic every other client wrote, and sees exactly the reference.

@@ -137,7 +137,7 @@ function fixture(t: Test, overrides: Partial<LogSettings> = {}, maxOpenFiles = 6
     handles,
     warnings,
     open(state = {}) {
-      const log = DiskLog.open(dir, 'topic-0', { handles, log: logger, clock, settings: () => settings }, { recoveryPoint: 0, logStartOffset: 0, clean: true, ...state });
+      const log = DiskLog.open(dir, 'topic-0', { handles, log: logger, clock, settings: () => settings }, { recoveryPoint: 0, logStartOffset: 0, clean: true, firstDirtyOffset: 0, ...state });
       opened.push(log);
       return log;
     },

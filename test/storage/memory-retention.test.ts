@@ -3,19 +3,11 @@
 // disk log (src/storage/disk-log.ts) deletes, and so move the log start offset to the same places.
 import t, { type Test } from 'tap';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import { ManualClock } from '../../src/broker/clock.js';
 import { decodeBatches } from '../../src/protocol/records.js';
-import { DiskLog } from '../../src/storage/disk-log.js';
-import { FileHandles } from '../../src/storage/file-handles.js';
 import type { AppendResult, LogSettings, PartitionLog, TimestampOffset } from '../../src/storage/log.js';
-import { MemoryLog } from '../../src/storage/memory-log.js';
-import { header, logSettings, sized } from '../helpers/log-settings.js';
+import { ENGINES, T0, make, type EngineName, type Made } from '../helpers/engines.js';
+import { header, sized } from '../helpers/log-settings.js';
 
-const T0 = 1_700_000_000_000;
 const END = Number.MAX_SAFE_INTEGER;
 const KiB = 1024;
 
@@ -24,39 +16,6 @@ async function append(log: PartitionLog, b: Buffer, leaderEpoch = 0): Promise<Ap
 }
 
 const baseOffsets = (bufs: Buffer[]) => decodeBatches(Buffer.concat(bufs)).map(d => d.baseOffset);
-
-// ---------------------------------------------------------------------------------------------
-// The two engines, made alike
-
-type EngineName = 'memory' | 'disk';
-const ENGINES: EngineName[] = ['memory', 'disk'];
-
-interface Made {
-  log: PartitionLog;
-  /** Read by the log on every use: scenarios change it. */
-  settings: LogSettings;
-  clock: ManualClock;
-}
-
-function make(t: Test, engine: EngineName, overrides: Partial<LogSettings>): Made {
-  const clock = new ManualClock(T0);
-  const settings = logSettings(overrides);
-  if (engine === 'memory') return { log: new MemoryLog(() => settings, clock), settings, clock };
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-retention-'));
-  const handles = new FileHandles(32);
-  const log = DiskLog.open(
-    path.join(root, 'topic-0'),
-    'topic-0',
-    { handles, log: pino({ level: 'silent' }), clock, settings: () => settings },
-    { recoveryPoint: 0, logStartOffset: 0, clean: true },
-  );
-  t.teardown(async () => {
-    await log.close();
-    handles.closeAll();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
-  return { log, settings, clock };
-}
 
 /** What a log shows of its extent: log start offset, log end offset, bytes held. */
 const extent = (log: PartitionLog) => [log.logStartOffset, log.logEndOffset, log.sizeInBytes];

@@ -2,7 +2,8 @@
 // Kafka's code and message. Kafka's error response answers each requested topic with the error.
 import type { Handler } from '../handler.js';
 import { duplicates, kafkaErrorOf } from '../topics.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { topicConfigConflict } from '../../cluster/configs.js';
 import { ZERO_UUID } from '../../protocol/wire.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import {
@@ -28,6 +29,18 @@ function describeConfigs(cluster: Cluster, configs: Map<string, string>): Create
   }));
 }
 
+/**
+ * Kafka's checks across the new topic's configs, with the broker's values for those it does not
+ * set (LogConfig.validate); throws KafkaError(INVALID_CONFIG). Kafka makes them with the other
+ * config checks, before the partition count and assignments, so a request wrong in both ways is
+ * answered here with the partition error instead.
+ */
+function checkConfigsTogether(cluster: Cluster, configs: ReadonlyMap<string, string>): void {
+  const effective = new Map(cluster.describeTopicConfigs(configs).map(c => [c.name, c.value]));
+  const conflict = topicConfigConflict(name => effective.get(name) ?? null);
+  if (conflict !== null) throw new KafkaError(ErrorCode.INVALID_CONFIG, conflict);
+}
+
 export const handler: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
   apiKey: 19,
   handle(ctx, req) {
@@ -39,6 +52,7 @@ export const handler: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
       try {
         const configs = new Map(t.configs.map(c => [c.name, c.value]));
         const plan = cluster.planTopic({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs });
+        checkConfigsTogether(cluster, plan.configs);
         const topicId = req.validateOnly ? ZERO_UUID : cluster.createTopic(t.name, plan.replicas, plan.configs).id;
         if (!req.validateOnly) ctx.log.info({ topic: t.name, partitions: plan.replicas.length }, 'created topic');
         results.push({
