@@ -91,6 +91,7 @@ function openDataDir(
     logs,
     random: randomBytes,
     onChange: c => store.saveTopics(c.topicRecords()),
+    log: o.log,
   });
   const owned = new Set<string>();
   for (const record of stored?.topics ?? []) {

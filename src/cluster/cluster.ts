@@ -1,5 +1,6 @@
 // Nodes, topics and partitions: the broker's view of the cluster. Knows nothing of the wire
 // protocol; handlers translate requests into calls here and answers into responses.
+import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { randomUuid } from '../protocol/wire.js';
 import type { CleanerEntry } from '../storage/cleaner.js';
@@ -108,6 +109,7 @@ export interface ClusterOptions {
   random: (n: number) => Buffer;
   /** Called after every change to topics or partitions (the disk engine persists them). */
   onChange?: (cluster: Cluster) => void;
+  log?: Logger;
 }
 
 /** A topic as the metadata store keeps it. */
@@ -131,6 +133,9 @@ export class Cluster {
   private readonly collisions = new Map<string, string>();
   /** Round-robin start for replica placement, as Kafka varies it per topic. */
   private placementStart = 0;
+  private readonly log: Logger | undefined;
+  /** A save of the metadata failed: the next change, or the shutdown, saves it again. */
+  private unsaved = false;
 
   constructor(opts: ClusterOptions) {
     this.clusterId = opts.clusterId;
@@ -139,6 +144,20 @@ export class Cluster {
     this.logs = opts.logs;
     this.random = opts.random;
     this.onChange = opts.onChange ?? (() => {});
+    this.log = opts.log;
+  }
+
+  /** Saves the metadata; false (logged) when that fails. */
+  private trySave(): boolean {
+    try {
+      this.onChange(this);
+      this.unsaved = false;
+      return true;
+    } catch (err) {
+      this.unsaved = true;
+      this.log?.warn({ err }, 'saving the cluster metadata failed');
+      return false;
+    }
   }
 
   /** Every topic as the metadata store keeps it. */
@@ -408,13 +427,8 @@ export class Cluster {
     topic.deleted = true;
     // the metadata is saved first, so a crash leaves only stray directories (removed at the
     // next start); on a full disk that save fails, and is tried again once the removal has
-    // freed the topic's space
-    let saveFailed = false;
-    try {
-      this.onChange(this);
-    } catch {
-      saveFailed = true;
-    }
+    // freed the topic's space, and again at the next change or the shutdown
+    const saved = this.trySave();
     // every partition's files are moved out of the way before anything waits: a topic created
     // under this name from now on never meets them
     const removals = topic.partitions.map(p => {
@@ -422,7 +436,9 @@ export class Cluster {
       return this.logs.remove(topic.name, p.index);
     });
     await Promise.all(removals);
-    if (saveFailed) this.onChange(this);
+    if (!saved && !this.trySave()) {
+      this.log?.error({ topic: topic.name }, `the deletion of topic ${topic.name} is not saved yet (the disk is full?): it is tried again at the next change and at shutdown; a crash before then brings the topic back empty`);
+    }
   }
 
   /** Applies retention to every partition's log; returns the segments deleted. */
@@ -445,6 +461,7 @@ export class Cluster {
 
   /** Wakes every waiter and closes every log. */
   async close(): Promise<void> {
+    if (this.unsaved) this.trySave();
     for (const topic of this.byName.values()) {
       for (const p of topic.partitions) {
         p.notifyChange();

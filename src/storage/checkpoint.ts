@@ -11,16 +11,18 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
   } catch (err) {
     // a disk full or failing: the old file stands, and no half-written temp file is left
-    fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     throw err;
   }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
   fsyncDir(path.dirname(file));
 }
 

@@ -200,7 +200,7 @@ export class DiskLogFactory implements LogFactory {
     // an offline partition, or a failure now, makes the next start recover as after a crash
     let clean = true;
     for (const log of this.logs.values()) {
-      if (log instanceof DiskLog && log.offline !== undefined) clean = false;
+      if (log instanceof OfflineLog || log.offline !== undefined) clean = false;
       try {
         await log.close();
       } catch (err) {

@@ -14,6 +14,15 @@ import { logSettings } from './log-settings.js';
 
 export const T0 = 1_700_000_000_000;
 
+/** A fixed-seed LCG: "random" draws in [0, 1) that are the same on every run. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
 export type EngineName = 'memory' | 'disk';
 export const ENGINES: EngineName[] = ['memory', 'disk'];
 

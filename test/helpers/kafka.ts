@@ -121,3 +121,32 @@ export async function topicNames(c: TestClient): Promise<string[]> {
   const res = await metadata(c, null);
   return res.topics.map((t: any) => t.name).sort();
 }
+
+/**
+ * Every batch of a partition, read with Fetch from offset 0 up to ListOffsets latest, with what
+ * breaks contiguity (a batch not where the last one ended, record offsets out of step, a high
+ * watermark that moved) listed in `problems`. For logs that were never compacted.
+ */
+export async function readContiguous(c: TestClient, topic: string, partition: number): Promise<{ batches: DecodedBatch[]; end: number; problems: string[] }> {
+  const end = await latest(c, topic, partition);
+  const batches: DecodedBatch[] = [];
+  const problems: string[] = [];
+  let offset = 0;
+  while (offset < end) {
+    const p = await fetchOne(c, topic, partition, offset, { partitionMaxBytes: 1024 * 1024 });
+    if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${offset}: error ${p.errorCode}`);
+    if (Number(p.highWatermark) !== end) problems.push(`high watermark ${p.highWatermark} at offset ${offset}, latest ${end}`);
+    const got = batchesOf(p.records);
+    if (got.length === 0) throw new Error(`fetch ${topic}-${partition} at ${offset} returned no batch (latest ${end})`);
+    for (const b of got) {
+      if (b.baseOffset !== offset) problems.push(`a batch at ${b.baseOffset} where offset ${offset} was next`);
+      b.records.forEach((r, i) => {
+        if (r.offset !== b.baseOffset + i) problems.push(`record ${i} of the batch at ${b.baseOffset} has offset ${r.offset}`);
+      });
+      batches.push(b);
+      offset = b.baseOffset + b.lastOffsetDelta + 1;
+    }
+  }
+  if (offset !== end) problems.push(`the batches end at ${offset}, ListOffsets latest says ${end}`);
+  return { batches, end, problems };
+}

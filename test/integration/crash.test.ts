@@ -15,7 +15,7 @@ import pino from 'pino';
 import { waitFor } from '../helpers/broker.js';
 import { TestClient } from '../helpers/client.js';
 import { SamsaProcess, type LogLine } from '../helpers/samsa-process.js';
-import { batch, batchesOf, body, createTopic, fetchOne, latest, listOffset, metadata, produce, ZERO_UUID } from '../helpers/kafka.js';
+import { batch, batchesOf, body, createTopic, fetchOne, latest, listOffset, metadata, produce, readContiguous, ZERO_UUID } from '../helpers/kafka.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { BATCH_LENGTH, LOG_OVERHEAD, type DecodedBatch, type RecordInput } from '../../src/protocol/records.js';
@@ -166,38 +166,13 @@ async function pump(c: TestClient, s: Stream, run: number, ks: PumpControl): Pro
   }
 }
 
-/** Every batch of a partition, read with Fetch from offset 0 up to ListOffsets latest. */
-async function readPartition(c: TestClient, topic: string, partition: number): Promise<{ batches: DecodedBatch[]; end: number; problems: string[] }> {
-  const end = await latest(c, topic, partition);
-  const batches: DecodedBatch[] = [];
-  const problems: string[] = [];
-  let offset = 0;
-  while (offset < end) {
-    const p = await fetchOne(c, topic, partition, offset, { partitionMaxBytes: 1024 * 1024 });
-    if (p.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} at ${offset}: error ${p.errorCode}`);
-    if (Number(p.highWatermark) !== end) problems.push(`high watermark ${p.highWatermark} at offset ${offset}, latest ${end}`);
-    const got = batchesOf(p.records);
-    if (got.length === 0) throw new Error(`fetch ${topic}-${partition} at ${offset} returned no batch (latest ${end})`);
-    for (const b of got) {
-      if (b.baseOffset !== offset) problems.push(`a batch at ${b.baseOffset} where offset ${offset} was next`);
-      b.records.forEach((r, i) => {
-        if (r.offset !== b.baseOffset + i) problems.push(`record ${i} of the batch at ${b.baseOffset} has offset ${r.offset}`);
-      });
-      batches.push(b);
-      offset = b.baseOffset + b.lastOffsetDelta + 1;
-    }
-  }
-  if (offset !== end) problems.push(`the batches end at ${offset}, ListOffsets latest says ${end}`);
-  return { batches, end, problems };
-}
-
 /**
  * Reads a partition after a restart and checks it against what was sent: the log verified
  * before, then every acknowledged batch of this run at its acked offset, then at most some
  * of the unacknowledged ones, whole and in sending order. Returns the counts for the record.
  */
 async function verifyStream(t: Test, c: TestClient, s: Stream, run: number): Promise<{ acked: number; extra: number; unacked: number }> {
-  const { batches, end, problems } = await readPartition(c, s.topic, s.partition);
+  const { batches, end, problems } = await readContiguous(c, s.topic, s.partition);
   const log: LoggedBatch[] = batches.map(b => ({ baseOffset: b.baseOffset, lastOffset: b.baseOffset + b.lastOffsetDelta, values: b.records.map(r => r.value?.toString() ?? '<null>') }));
   const prefix = `${s.label} after run ${run}`;
 
@@ -647,7 +622,7 @@ for (const tc of tailCases) {
     let s = await start();
     const topicId = await createTopic(s.c, 'torn', 1, { 'segment.bytes': '1048576' });
     await produceSegments(s.c, 'torn', 300);
-    const before = await readPartition(s.c, 'torn', 0);
+    const before = await readContiguous(s.c, 'torn', 0);
     t.same(before.problems, [], 'the log reads back whole before the crash');
     await stop(s);
 
@@ -675,7 +650,7 @@ for (const tc of tailCases) {
     const expectedEnd = before.batches[lostFrom]!.baseOffset;
     t.ok(lostFrom < before.batches.length && lostFrom > 0, `batches from #${lostFrom} (offset ${expectedEnd}) on are lost`);
 
-    const after = await readPartition(s.c, 'torn', 0);
+    const after = await readContiguous(s.c, 'torn', 0);
     t.same(after.problems, [], 'the recovered log reads back contiguously');
     t.same(summary(after.batches), summary(kept), `every batch before the damaged one is intact (${kept.length} batches)`);
     t.equal(after.end, expectedEnd, `ListOffsets latest is ${expectedEnd}`);
@@ -713,10 +688,10 @@ for (const tc of tailCases) {
     t.same(batchesOf(f.records).flatMap(b => b.records.map(r => [r.offset, r.value?.toString()])), [[expectedEnd, 'after the crash']], 'and fetches back');
 
     // and a clean restart after the recovery holds the same
-    const recovered = await readPartition(s.c, 'torn', 0);
+    const recovered = await readContiguous(s.c, 'torn', 0);
     await stop(s);
     s = await start();
-    const again = await readPartition(s.c, 'torn', 0);
+    const again = await readContiguous(s.c, 'torn', 0);
     t.same(summary(again.batches), summary(recovered.batches), 'a clean restart after recovery reads the same log');
     t.equal(s.logs.find(l => l.msg === 'opening the data directory')?.cleanShutdown, true, 'that restart was clean');
     t.notOk(s.logs.some(l => typeof l.truncatedBytes === 'number'), 'and truncated nothing');
@@ -756,7 +731,7 @@ t.test('index files deleted after a clean shutdown: rebuilt, and every lookup an
   const T0 = Date.now() - 3_600_000;
   const ts = (n: number, b: number) => (b % 17 === 5 ? T0 + n * 10 - 50_007 : n % 13 === 0 ? T0 + n * 10 - 20_003 : T0 + n * 10);
   await produceSegments(s.c, 'idx', 300, ts);
-  const log = await readPartition(s.c, 'idx', 0);
+  const log = await readContiguous(s.c, 'idx', 0);
   t.same(log.problems, [], 'the log reads back whole');
   const records = log.batches.flatMap(b => b.records);
   t.equal(new Set(records.map(r => r.timestamp)).size, records.length, 'timestamps are distinct');
@@ -833,7 +808,7 @@ t.test('unclean restart amid leftovers of a crash at a roll: an empty newest seg
   await createTopic(s.c, 'roll', 1, { 'segment.bytes': '1048576' });
   const T0 = Date.now() - 3_600_000;
   await produceSegments(s.c, 'roll', 300, (n, b) => (b % 9 === 4 ? T0 + n * 10 - 30_007 : T0 + n * 10));
-  const log = await readPartition(s.c, 'roll', 0);
+  const log = await readContiguous(s.c, 'roll', 0);
   const records = log.batches.flatMap(b => b.records);
   const targets = [-1, -2, -3, ...records.filter((_, i) => i % 11 === 0).flatMap(r => [r.timestamp - 1, r.timestamp, r.timestamp + 1])];
   const offsets = [0, ...records.filter((_, i) => i % 37 === 3).map(r => r.offset), log.end - 1];
@@ -866,7 +841,7 @@ t.test('unclean restart amid leftovers of a crash at a roll: an empty newest seg
   );
   t.notOk(s.logs.some(l => typeof l.truncatedBytes === 'number' && (l.truncatedBytes as number) > 0), 'no data truncated');
   t.same(junk.filter(f => fs.existsSync(f)), [], 'the temp and .deleted leftovers are removed');
-  const after = await readPartition(s.c, 'roll', 0);
+  const after = await readContiguous(s.c, 'roll', 0);
   t.same(after.problems, [], 'the log reads back contiguously');
   t.same(summary(after.batches), summary(log.batches), 'every batch intact');
   t.equal(after.end, log.end, 'the log end offset is unchanged');

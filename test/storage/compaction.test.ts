@@ -12,20 +12,11 @@ import { cleanBatch, cleanLog, cleaningCandidate, shouldClean, type CleaningResu
 import { DiskLog } from '../../src/storage/disk-log.js';
 import type { PartitionLog } from '../../src/storage/log.js';
 import { gzipSync } from 'node:zlib';
-import { ENGINES, T0, make, type EngineName, type Made } from '../helpers/engines.js';
+import { ENGINES, T0, make, rng, type EngineName, type Made } from '../helpers/engines.js';
 import { header } from '../helpers/log-settings.js';
 
 const END = Number.MAX_SAFE_INTEGER;
 const DAY = 86_400_000;
-
-/** A fixed-seed LCG, so every run sees the same workload. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 interface Rec {
   offset: number;
@@ -377,7 +368,7 @@ t.test('disk: a crash after the cleaned segment became .swap is completed at the
   const before = new Map(fs.readdirSync(dir).filter(f => /^\d{20}\./.test(f)).map(f => [f, fs.readFileSync(path.join(dir, f))]));
   const r = (await clean(m))!;
   const cleaned = await contents(m.log);
-  const firstGroup = segmentBases(m.log as DiskLog)[0]!;
+  const firstGroup = (m.log as DiskLog).segmentBaseOffsets[0]!;
   const cleanedLog = fs.readFileSync(path.join(dir, `${String(firstGroup).padStart(20, '0')}.log`));
   await (m.log as DiskLog).close();
   // the directory as a crash would leave it: the old segments, and the first cleaned one as .swap
@@ -386,13 +377,13 @@ t.test('disk: a crash after the cleaned segment became .swap is completed at the
   fs.writeFileSync(path.join(dir, `${String(firstGroup).padStart(20, '0')}.log.swap`), cleanedLog);
   fs.writeFileSync(path.join(dir, `${String(firstGroup).padStart(20, '0')}.log.cleaned`), cleanedLog.subarray(0, 100));
   (m.log as DiskLog).discard();
-  const log = await m.reopen(false);
+  const log = (await m.reopen(false)) as DiskLog;
   const got = await contents(log);
   t.same(latest(got), latest(written), "each key's latest value is there");
   const firstGroupEnd = cleaned.filter(x => x.offset < r.endOffset).at(-1)!.offset;
   t.same(
-    got.filter(x => x.offset <= firstGroupEnd && x.offset < (segmentBases(log)[1] ?? END)),
-    cleaned.filter(x => x.offset <= firstGroupEnd && x.offset < (segmentBases(log)[1] ?? END)),
+    got.filter(x => x.offset <= firstGroupEnd && x.offset < (log.segmentBaseOffsets[1] ?? END)),
+    cleaned.filter(x => x.offset <= firstGroupEnd && x.offset < (log.segmentBaseOffsets[1] ?? END)),
     'the swapped-in segment holds the cleaned records',
   );
   t.ok(
@@ -401,7 +392,3 @@ t.test('disk: a crash after the cleaned segment became .swap is completed at the
   );
   t.notOk(fs.readdirSync(dir).some(f => f.endsWith('.swap') || f.endsWith('.cleaned')), 'no .swap or .cleaned file is left');
 });
-
-function segmentBases(log: DiskLog): number[] {
-  return log.segmentBaseOffsets;
-}

@@ -15,6 +15,7 @@ import { DiskLog, type DiskLogState } from '../../src/storage/disk-log.js';
 import { FileHandles } from '../../src/storage/file-handles.js';
 import type { AppendResult, LogSettings, PartitionLog, TimestampOffset } from '../../src/storage/log.js';
 import { segmentFileName } from '../../src/storage/segment.js';
+import { rng } from '../helpers/engines.js';
 import { header, logSettings, memoryLog, sized } from '../helpers/log-settings.js';
 
 const T0 = 1_700_000_000_000;
@@ -23,15 +24,6 @@ const KiB = 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Batches
-
-/** A fixed-seed LCG: "random" timestamps that are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 interface Spec {
   timestamps: number[];

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import crypto from 'node:crypto';
 import { decodeBatches } from '../../src/protocol/records.js';
 import type { AppendResult, LogSettings, PartitionLog, TimestampOffset } from '../../src/storage/log.js';
-import { ENGINES, T0, make, type EngineName, type Made } from '../helpers/engines.js';
+import { ENGINES, T0, make, rng, type EngineName, type Made } from '../helpers/engines.js';
 import { header, sized } from '../helpers/log-settings.js';
 
 const END = Number.MAX_SAFE_INTEGER;
@@ -174,15 +174,6 @@ for (const engine of ENGINES) {
 
 // ---------------------------------------------------------------------------------------------
 // Random operations, both engines in step: every answer must agree
-
-/** A fixed-seed LCG: the same run every time. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 async function state(log: PartitionLog, probes: number[]) {
   const r = await log.read(log.logStartOffset, 1 << 30, false, END);
