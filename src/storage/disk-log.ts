@@ -388,9 +388,11 @@ export class DiskLog implements PartitionLog, CompactableLog {
       }
       // on to the next segment (found again: segments may have rolled, gone or been cleaned
       // during the reads; a cleaned one may end before the next begins, or be empty)
-      const after: number = this.segmentIndex(seg.baseOffset) + 1;
+      // (by base offset: retention may have deleted this segment, and those before it, meanwhile)
+      let after = this.segmentIndex(seg.baseOffset);
+      if (this.segments[after]!.baseOffset <= seg.baseOffset) after++;
       const next: LogSegment | undefined = this.segments[after];
-      if (next === undefined || next.baseOffset <= seg.baseOffset) break;
+      if (next === undefined) break;
       o = Math.max(o, next.baseOffset);
       seg = next;
     }
