@@ -59,8 +59,14 @@ export class DiskLogFactory implements LogFactory {
     };
     this.recoveryPoints = read(RECOVERY_POINT_CHECKPOINT);
     this.logStartOffsets = read(LOG_START_OFFSET_CHECKPOINT);
-    // a lost cleaner checkpoint costs a full cleaning, nothing more
-    this.cleanerOffsets = fs.existsSync(path.join(opts.dataDir, CLEANER_OFFSET_CHECKPOINT)) ? read(CLEANER_OFFSET_CHECKPOINT) : new Map();
+    // a lost or unreadable cleaner checkpoint costs a full cleaning, nothing more: no recovery
+    let cleanerOffsets: OffsetCheckpoint = new Map();
+    try {
+      cleanerOffsets = readOffsetCheckpoint(path.join(opts.dataDir, CLEANER_OFFSET_CHECKPOINT));
+    } catch (err) {
+      opts.log.warn({ err, file: CLEANER_OFFSET_CHECKPOINT }, 'unreadable cleaner checkpoint: compacted logs are cleaned from their start');
+    }
+    this.cleanerOffsets = cleanerOffsets;
     this.clean = clean;
     if (fs.existsSync(marker)) {
       // from now on a crash is an unclean shutdown

@@ -388,9 +388,9 @@ export class MemoryLog implements PartitionLog, CompactableLog {
   }
 
   cleanerSegments(): CleanerSegment[] {
-    return this.segStarts.map((start, seg) => ({
+    return this.segStarts.map((_, seg) => ({
       baseOffset: this.segBase[seg]!,
-      nextOffset: this.segmentStop(seg) > start ? this.segmentEnd(seg) : this.segBase[seg]!,
+      nextOffset: this.segmentEnd(seg),
       size: this.segBytes[seg]!,
       maxTimestamp: this.segmentMaxTimestamp(seg),
       firstBatchTimestamp: this.segFirstTs[seg]!,
