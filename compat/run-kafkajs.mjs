@@ -33,9 +33,34 @@ const SPECS = {
   listOffsets: 'src/broker/__tests__/listOffsets.spec.js',
   createTopics: 'src/broker/__tests__/createTopics.spec.js',
   deleteTopics: 'src/broker/__tests__/deleteTopics.spec.js',
+  findGroupCoordinator: 'src/broker/__tests__/findGroupCoordinator.spec.js',
+  joinGroup: 'src/broker/__tests__/joinGroup.spec.js',
+  syncGroup: 'src/broker/__tests__/syncGroup.spec.js',
+  heartbeat: 'src/broker/__tests__/heartbeat.spec.js',
+  leaveGroup: 'src/broker/__tests__/leaveGroup.spec.js',
+  offsetCommit: 'src/broker/__tests__/offsetCommit.spec.js',
+  offsetFetch: 'src/broker/__tests__/offsetFetch.spec.js',
+  describeGroups: 'src/broker/__tests__/describeGroups.spec.js',
+  'admin/describeGroups': 'src/admin/__tests__/describeGroups.spec.js',
+  'admin/listGroups': 'src/admin/__tests__/listGroups.spec.js',
+  'admin/deleteGroups': 'src/admin/__tests__/deleteGroups.spec.js',
+  'admin/fetchOffsets': 'src/admin/__tests__/fetchOffsets.spec.js',
+  'admin/resetOffsets': 'src/admin/__tests__/resetOffsets.spec.js',
+  'admin/setOffsets': 'src/admin/__tests__/setOffsets.spec.js',
 };
+// kafkajs's consumer specs that talk to a broker (the others in src/consumer/__tests__ are unit tests).
+const CONSUMER_SPECS = [
+  'assignerProtocolIntegration', 'assignmentForUnsubscribedTopic', 'commitOffsets', 'consumeMessages', 'consumerGroup',
+  'describeGroup', 'emptyAssignment', 'pause', 'rebalanceOnPartitionChange', 'seek', 'subscribe',
+];
+for (const n of CONSUMER_SPECS) SPECS[`consumer/${n}`] = `src/consumer/__tests__/${n}.spec.js`;
 const SETS = {
   broker: ['apiVersions', 'metadata', 'produce', 'fetch', 'listOffsets', 'createTopics', 'deleteTopics'],
+  groups: [
+    'findGroupCoordinator', 'joinGroup', 'syncGroup', 'heartbeat', 'leaveGroup', 'offsetCommit', 'offsetFetch', 'describeGroups',
+    'admin/describeGroups', 'admin/listGroups', 'admin/deleteGroups', 'admin/fetchOffsets', 'admin/resetOffsets', 'admin/setOffsets',
+  ],
+  consumer: CONSUMER_SPECS.map(n => `consumer/${n}`),
 };
 
 // The suite's cluster (kafkajs testHelpers/index.js and docker-compose.2_4.yml): brokers 0, 1, 2

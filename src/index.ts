@@ -124,6 +124,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     cluster = new Cluster({ clusterId, nodes: [{ nodeId, rack: null }], config, logs: new MemoryLogFactory(clock), random: randomBytes });
   }
   const broker = new Broker({ nodeId, config, cluster, log, clock });
+  await broker.groups.load();
   broker.startBackgroundTasks();
   const listener = new Listener(broker, log, host, opts.port ?? first.port);
   const port = await listener.listen();

@@ -13,6 +13,8 @@ import { ReplicaManager } from './replica-manager.js';
 import { NO_RESPONSE, type ConnectionInfo, type Handler, type HandlerResult, type RequestContext } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import { LogCleaner } from '../storage/cleaner.js';
+import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import { randomBytes } from 'node:crypto';
 
 const API_VERSIONS_KEY = 18;
 
@@ -43,6 +45,7 @@ export class Broker {
   readonly clock: Clock;
   readonly fetchSessions: FetchSessionCache;
   readonly replicas: ReplicaManager;
+  readonly groups: GroupCoordinator;
   /** Debug logging costs the hot path nothing when it is off. */
   private readonly debug: boolean;
 
@@ -54,6 +57,15 @@ export class Broker {
     this.clock = deps.clock;
     this.fetchSessions = new FetchSessionCache(deps.config.int('max.incremental.fetch.session.cache.slots'), deps.clock);
     this.replicas = new ReplicaManager(deps.nodeId, deps.clock);
+    this.groups = new GroupCoordinator({
+      nodeId: deps.nodeId,
+      cluster: deps.cluster,
+      replicas: this.replicas,
+      config: deps.config,
+      clock: deps.clock,
+      log: deps.log.child({ component: 'group-coordinator' }),
+      random: randomBytes,
+    });
     this.debug = deps.log.isLevelEnabled('debug');
   }
 
@@ -91,6 +103,7 @@ export class Broker {
     this.retentionTimer?.cancel();
     this.retentionTimer = null;
     await this.cleaner?.stop();
+    this.groups.close();
     this.replicas.close();
     await this.cluster.close();
   }

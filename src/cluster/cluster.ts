@@ -364,6 +364,16 @@ export class Cluster {
     return { replicas, configs };
   }
 
+  /**
+   * Creates an internal topic (__consumer_offsets, __transaction_state) the way the broker's own
+   * coordinators do, bypassing the checks that refuse internal names to clients. The replication
+   * factor is capped at the number of nodes.
+   */
+  createInternalTopic(name: string, numPartitions: number, replicationFactor: number, configs: Map<string, string>): Topic {
+    const rf = Math.max(1, Math.min(replicationFactor, this.nodes.length));
+    return this.createTopic(name, this.placeReplicas(0, numPartitions, rf), this.validateTopicConfigs(configs));
+  }
+
   /** Creates a topic already checked by planTopic. */
   createTopic(name: string, replicas: number[][], configs: Map<string, string>): Topic {
     const topic = new Topic(name, randomUuid(this.random), configs, this.isInternalTopic(name));

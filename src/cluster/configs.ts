@@ -119,6 +119,17 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', doc: 'Default of unclean.leader.election.enable.' },
   { name: 'follower.replication.throttled.replicas', type: 'list', default: '', doc: 'Default of the topic config of that name.' },
   { name: 'leader.replication.throttled.replicas', type: 'list', default: '', doc: 'Default of the topic config of that name.' },
+  // the group coordinator
+  { name: 'offsets.topic.num.partitions', type: 'int', default: '50', validate: atLeast(1), doc: 'Partitions of __consumer_offsets (fixed once the topic exists).' },
+  { name: 'offsets.topic.replication.factor', type: 'short', default: '3', validate: atLeast(1), doc: 'Replication factor of __consumer_offsets; Samsa caps it at the number of nodes where Kafka would refuse to create the topic.' },
+  { name: 'offsets.topic.segment.bytes', type: 'int', default: '104857600', validate: atLeast(1), doc: 'segment.bytes of __consumer_offsets.' },
+  { name: 'offsets.retention.minutes', type: 'int', default: '10080', validate: atLeast(1), doc: 'How long the committed offsets of an empty group (or a group outside group management) are kept.' },
+  { name: 'offsets.retention.check.interval.ms', type: 'long', default: '600000', validate: atLeast(1), doc: 'How often expired offsets are removed.' },
+  { name: 'offset.metadata.max.bytes', type: 'int', default: '4096', doc: 'Longest metadata string an offset commit may carry.' },
+  { name: 'group.min.session.timeout.ms', type: 'int', default: '6000', doc: 'Shortest session timeout a classic-group member may ask for.' },
+  { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000', doc: 'Longest session timeout a classic-group member may ask for.' },
+  { name: 'group.initial.rebalance.delay.ms', type: 'int', default: '0', doc: 'How long the first rebalance of an empty classic group waits for more members (Kafka: 3000; Samsa: 0, so a test\'s consumer starts at once).' },
+  { name: 'group.classic.max.size', type: 'int', default: '2147483647', validate: atLeast(1), doc: 'Most members a classic group may have.' },
 ];
 
 const TOPIC_DEFS = new Map(TOPIC_CONFIGS.map(d => [d.name, d]));

@@ -1,4 +1,6 @@
-// DeleteGroups (42). Kafka answers each requested group with the error.
+// DeleteGroups (42): deletes empty groups with their committed offsets. Each group is answered
+// on its own (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, NOT_COORDINATOR, …); a whole-request error
+// answers each requested group with it.
 import type { Handler } from '../handler.js';
 import {
   defaultDeleteGroupsResponse,
@@ -9,6 +11,16 @@ import {
 
 export const handler: Handler<DeleteGroupsRequest, DeleteGroupsResponse> = {
   apiKey: 42,
+  async handle(ctx, req) {
+    const results = await Promise.all(
+      req.groupsNames.map(async groupId => ({
+        ...defaultDeleteGroupsResponseDeletableGroupResult(),
+        groupId,
+        errorCode: await ctx.broker.groups.deleteGroup(groupId),
+      })),
+    );
+    return { ...defaultDeleteGroupsResponse(), results };
+  },
   errorResponse(req, _version, code) {
     return {
       ...defaultDeleteGroupsResponse(),

@@ -1,26 +1,66 @@
-// FindCoordinator (10). Below v4 Kafka answers the single key with the error and "no node"
-// (id -1, empty host, port -1); from v4 it answers each requested key so. The error message is
-// Kafka's default text for the code (Errors.message()), not the exception's message.
-import type { Handler } from '../handler.js';
-import { errorMessage } from '../../protocol/errors.js';
+// FindCoordinator (10). Group keys are answered with the leader of the group's partition of
+// __consumer_offsets, which is created on first use as Kafka does. Transaction keys answer
+// COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists; share-group keys
+// INVALID_REQUEST (below v6 always, and share groups are not enabled). Below v4 Kafka answers the
+// single key's error with "no node" (id -1, empty host, port -1) and the code's default message;
+// from v4 it answers each requested key so, without a message.
+import type { Handler, RequestContext } from '../handler.js';
+import { ErrorCode, errorMessage } from '../../protocol/errors.js';
 import {
   defaultFindCoordinatorResponse,
   defaultFindCoordinatorResponseCoordinator,
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
 } from '../../protocol/messages/index.js';
+import { advertisedAddress } from '../topics.js';
+
+const KEY_GROUP = 0;
+
+interface Found {
+  errorCode: number;
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+const NO_NODE = { nodeId: -1, host: '', port: -1 };
+
+function find(ctx: RequestContext, keyType: number, key: string): Found {
+  if (keyType !== KEY_GROUP) {
+    const code = keyType === 1 ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.INVALID_REQUEST;
+    return { errorCode: code, ...NO_NODE };
+  }
+  const nodeId = ctx.broker.groups.coordinatorFor(key);
+  if (nodeId !== ctx.broker.nodeId) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
+  const { host, port } = advertisedAddress(ctx.broker, ctx.connection);
+  return { errorCode: ErrorCode.NONE, nodeId, host, port };
+}
 
 export const handler: Handler<FindCoordinatorRequest, FindCoordinatorResponse> = {
   apiKey: 10,
+  handle(ctx, req) {
+    if (ctx.apiVersion < 4) {
+      const found = find(ctx, req.keyType, req.key);
+      if (found.errorCode !== ErrorCode.NONE) return handler.errorResponse(req, ctx.apiVersion, found.errorCode);
+      return { ...defaultFindCoordinatorResponse(), errorMessage: errorMessage(ErrorCode.NONE), ...found };
+    }
+    return {
+      ...defaultFindCoordinatorResponse(),
+      coordinators: req.coordinatorKeys.map(key => ({
+        ...defaultFindCoordinatorResponseCoordinator(),
+        key,
+        ...find(ctx, req.keyType, key),
+        errorMessage: null,
+      })),
+    };
+  },
   errorResponse(req, version, code) {
     if (version < 4) {
       return {
         ...defaultFindCoordinatorResponse(),
         errorCode: code,
         errorMessage: errorMessage(code),
-        nodeId: -1,
-        host: '',
-        port: -1,
+        ...NO_NODE,
       };
     }
     return {
@@ -28,9 +68,7 @@ export const handler: Handler<FindCoordinatorRequest, FindCoordinatorResponse> =
       coordinators: req.coordinatorKeys.map(key => ({
         ...defaultFindCoordinatorResponseCoordinator(),
         key,
-        nodeId: -1,
-        host: '',
-        port: -1,
+        ...NO_NODE,
         errorCode: code,
         errorMessage: errorMessage(code),
       })),

@@ -1,0 +1,1153 @@
+// The group coordinator: classic-protocol groups, committed offsets, and their durable form in
+// the compacted internal topic __consumer_offsets. One instance per broker node; it coordinates
+// the groups whose __consumer_offsets partition this node leads. Protocol-free: handlers turn
+// requests into calls here. Kafka's GroupMetadataManager and OffsetMetadataManager are the model
+// for every state transition and error code.
+import type { Logger } from 'pino';
+import type { Clock, Timer } from '../../broker/clock.js';
+import type { ReplicaManager } from '../../broker/replica-manager.js';
+import type { Cluster, Partition, Topic } from '../../cluster/cluster.js';
+import type { BrokerConfig } from '../../cluster/configs.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { CONTROL_BIT, decodeBatch, encodeRecordBatch } from '../../protocol/records.js';
+import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, joinError, type JoinProtocol, type JoinResult, type SyncResult } from './classic-group.js';
+import { decodeSubscription } from './consumer-protocol.js';
+import {
+  decodeRecord,
+  encodeGroupMetadataValue,
+  encodeKey,
+  encodeOffsetCommitValue,
+  type GroupMetadataValue,
+} from './offsets-records.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/** Kafka's Utils.abs(groupId.hashCode()) % partitions, with Java's String.hashCode over UTF-16 units. */
+export function partitionForGroup(groupId: string, partitions: number): number {
+  let h = 0;
+  for (let i = 0; i < groupId.length; i++) h = (Math.imul(h, 31) + groupId.charCodeAt(i)) | 0;
+  return (h & 0x7fffffff) % partitions;
+}
+
+export interface CommittedOffset {
+  offset: number;
+  leaderEpoch: number;
+  metadata: string;
+  commitTimestamp: number;
+  /** Set by OffsetCommit v2-4's retention time; null: offsets.retention.minutes applies. */
+  expireTimestamp: number | null;
+}
+
+export interface JoinRequest {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: JoinProtocol[];
+  clientId: string;
+  clientHost: string;
+  /** JoinGroup v4+ without a group.instance.id must first obtain a member id (KIP-394). */
+  requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a static leader rejoining a stable group may skip the assignment. */
+  supportsSkipAssignment: boolean;
+  reason: string | null;
+}
+
+export interface SyncRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignments: { memberId: string; assignment: Buffer }[];
+}
+
+export interface MemberIdentity {
+  memberId: string;
+  groupInstanceId: string | null;
+  reason: string | null;
+}
+
+export interface OffsetCommitRequest {
+  groupId: string;
+  generationIdOrMemberEpoch: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** -1: the broker's retention. */
+  retentionTimeMs: number;
+  apiVersion: number;
+  topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
+}
+
+export type TopicPartitionErrors = { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
+
+export interface FetchedOffsets {
+  errorCode: number;
+  topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string; errorCode: number }[] }[];
+}
+
+export interface DescribedGroup {
+  errorCode: number;
+  errorMessage: string | null;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }[];
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState: string;
+  groupType: string;
+}
+
+/** One partition of a group's consumer lag: committed offset against the log end. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  committedOffset: number;
+  logEndOffset: number;
+  lag: number;
+}
+
+type Group = ClassicGroup;
+
+interface Record {
+  key: Buffer;
+  value: Buffer | null;
+}
+
+/** Kafka's appendGroupMetadataErrorToResponseError: what a failed write means to the group's clients. */
+function appendErrorToResponse(code: number, forOffsets: boolean): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return forOffsets ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return code;
+  }
+}
+
+export interface GroupCoordinatorDeps {
+  nodeId: number;
+  cluster: Cluster;
+  replicas: ReplicaManager;
+  config: BrokerConfig;
+  clock: Clock;
+  log: Logger;
+  random: (n: number) => Buffer;
+}
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  /** group → topic → partition → committed offset. */
+  private readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+  private readonly deps: GroupCoordinatorDeps;
+  private loading: Promise<void> | null = null;
+  private loaded = false;
+  private expiryTimer: Timer | null = null;
+  private closed = false;
+
+  // configs read once
+  private readonly minSessionTimeoutMs: number;
+  private readonly maxSessionTimeoutMs: number;
+  private readonly initialRebalanceDelayMs: number;
+  private readonly maxGroupSize: number;
+  private readonly newMemberJoinTimeoutMs: number;
+  private readonly metadataMaxBytes: number;
+  private readonly retentionMs: number;
+
+  constructor(deps: GroupCoordinatorDeps) {
+    this.deps = deps;
+    const c = deps.config;
+    this.minSessionTimeoutMs = c.int('group.min.session.timeout.ms');
+    this.maxSessionTimeoutMs = c.int('group.max.session.timeout.ms');
+    this.initialRebalanceDelayMs = c.int('group.initial.rebalance.delay.ms');
+    this.maxGroupSize = c.int('group.classic.max.size');
+    this.newMemberJoinTimeoutMs = 5 * 60 * 1000; // Kafka's GroupCoordinatorConfig.CLASSIC_GROUP_NEW_MEMBER_JOIN_TIMEOUT_MS
+    this.metadataMaxBytes = c.int('offset.metadata.max.bytes');
+    this.retentionMs = c.int('offsets.retention.minutes') * 60_000;
+  }
+
+  private get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  private get log(): Logger {
+    return this.deps.log;
+  }
+
+  // ---- the internal topic -------------------------------------------------------------------
+
+  private offsetsTopic(): Topic | undefined {
+    return this.deps.cluster.topic(OFFSETS_TOPIC);
+  }
+
+  /** Creates __consumer_offsets when it does not exist (Kafka does so on the first FindCoordinator). */
+  ensureOffsetsTopic(): Topic {
+    const existing = this.offsetsTopic();
+    if (existing !== undefined) return existing;
+    const c = this.deps.config;
+    const partitions = c.int('offsets.topic.num.partitions');
+    const rf = Math.min(c.int('offsets.topic.replication.factor'), this.deps.cluster.nodes.length);
+    const configs = new Map<string, string>([
+      ['cleanup.policy', 'compact'],
+      ['compression.type', 'producer'],
+      ['segment.bytes', String(c.int('offsets.topic.segment.bytes'))],
+    ]);
+    this.log.info({ topic: OFFSETS_TOPIC, partitions, replicationFactor: rf }, 'creating the internal topic');
+    return this.deps.cluster.createInternalTopic(OFFSETS_TOPIC, partitions, rf, configs);
+  }
+
+  /** The partition of __consumer_offsets that holds the group, or undefined before the topic exists. */
+  private partitionOf(groupId: string): Partition | undefined {
+    const topic = this.offsetsTopic();
+    if (topic === undefined || topic.deleted) return undefined;
+    return topic.partitions[partitionForGroup(groupId, topic.partitions.length)];
+  }
+
+  /** The node coordinating `groupId`, creating __consumer_offsets first when needed; -1 when none can. */
+  coordinatorFor(groupId: string): number {
+    const topic = this.ensureOffsetsTopic();
+    const p = topic.partitions[partitionForGroup(groupId, topic.partitions.length)];
+    if (p === undefined || p.log.offline !== undefined) return -1;
+    return p.leader;
+  }
+
+  /** NONE when this node coordinates the group now, else Kafka's answer (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS). */
+  private coordinatorCheck(groupId: string): number {
+    const p = this.partitionOf(groupId);
+    if (p === undefined || p.leader !== this.deps.nodeId || p.log.offline !== undefined) return ErrorCode.NOT_COORDINATOR;
+    if (!this.loaded) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  /** Writes records to the group's partition of __consumer_offsets; resolves with the error code (NONE on success). */
+  private async write(groupId: string, records: Record[], forOffsets = false): Promise<number> {
+    if (records.length === 0) return ErrorCode.NONE;
+    const p = this.partitionOf(groupId);
+    if (p === undefined) return ErrorCode.NOT_COORDINATOR;
+    const now = this.clock.now();
+    const batch = encodeRecordBatch(records.map(r => ({ key: r.key, value: r.value, timestamp: now })), { baseTimestamp: now });
+    const outcome = await this.deps.replicas.append(p, batch, null, -1, 9);
+    if (outcome.errorCode !== ErrorCode.NONE) {
+      this.log.warn({ group: groupId, error: outcome.errorCode, message: outcome.errorMessage }, 'writing group metadata failed');
+    }
+    return appendErrorToResponse(outcome.errorCode, forOffsets);
+  }
+
+  // ---- loading ------------------------------------------------------------------------------
+
+  /** Reads __consumer_offsets (when it exists) into memory; requests wait with COORDINATOR_LOAD_IN_PROGRESS meanwhile. */
+  load(): Promise<void> {
+    this.loading ??= this.loadAll().then(() => {
+      this.loaded = true;
+      this.scheduleExpiry();
+    });
+    return this.loading;
+  }
+
+  private async loadAll(): Promise<void> {
+    const topic = this.offsetsTopic();
+    if (topic === undefined) return;
+    const started = Date.now();
+    let records = 0;
+    for (const p of topic.partitions) {
+      if (p.leader !== this.deps.nodeId || p.log.offline !== undefined) continue;
+      let offset = p.log.logStartOffset;
+      const end = p.log.highWatermark;
+      while (offset < end) {
+        const read = await p.log.read(offset, 1 << 20, true, end);
+        if (read.records.length === 0) break;
+        for (const bytes of read.records) {
+          const batch = decodeBatch(bytes);
+          offset = batch.baseOffset + batch.lastOffsetDelta + 1;
+          if ((batch.attributes & CONTROL_BIT) !== 0) continue;
+          for (const rec of batch.records) {
+            if (rec.key === null) continue;
+            try {
+              this.replay(rec.key, rec.value);
+              records++;
+            } catch (err) {
+              this.log.warn({ err, partition: p.index, offset: batch.baseOffset }, 'skipping an unreadable record of __consumer_offsets');
+            }
+          }
+        }
+      }
+    }
+    for (const group of this.groups.values()) {
+      for (const m of group.members.values()) this.rescheduleHeartbeat(group, m);
+    }
+    this.log.info({ groups: this.groups.size, records, ms: Date.now() - started }, 'loaded group metadata and offsets');
+  }
+
+  /** Applies one stored record to the in-memory state, as Kafka's replay does. */
+  private replay(keyBytes: Buffer, valueBytes: Buffer | null): void {
+    const { key, value } = decodeRecord(keyBytes, valueBytes);
+    const now = this.clock.now();
+    if (key.type === 'offset') {
+      if (value === null) this.deleteOffset(key.group, key.topic, key.partition);
+      else {
+        const v = value as { offset: number; leaderEpoch: number; metadata: string; commitTimestamp: number; expireTimestamp: number };
+        this.putOffset(key.group, key.topic, key.partition, {
+          offset: v.offset,
+          leaderEpoch: v.leaderEpoch,
+          metadata: v.metadata,
+          commitTimestamp: v.commitTimestamp,
+          expireTimestamp: v.expireTimestamp >= 0 ? v.expireTimestamp : null,
+        });
+        // a simple group exists as soon as it has offsets
+        if (!this.groups.has(key.group)) this.groups.set(key.group, new ClassicGroup(key.group, now));
+      }
+    } else if (key.type === 'group') {
+      if (value === null) {
+        this.groups.delete(key.group);
+        return;
+      }
+      const v = value as GroupMetadataValue;
+      const group = new ClassicGroup(key.group, v.currentStateTimestamp >= 0 ? v.currentStateTimestamp : now, {
+        state: v.members.length === 0 ? 'Empty' : 'Stable',
+        generationId: v.generation,
+        protocolType: v.protocolType === '' ? null : v.protocolType,
+        protocolName: v.protocol,
+        leaderId: v.leader,
+      });
+      for (const m of v.members) {
+        const member = new ClassicMember(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeout, m.sessionTimeout, v.protocolType, [
+          { name: v.protocol ?? '', metadata: m.subscription },
+        ]);
+        member.assignment = m.assignment;
+        group.add(member, null);
+      }
+      group.leaderId = v.leader;
+      group.subscribedTopics = this.computeSubscribedTopics(group);
+      this.groups.set(key.group, group);
+    }
+    // KIP-848 consumer-group records arrive with that protocol; until then they are skipped
+  }
+
+  private putOffset(group: string, topic: string, partition: number, value: CommittedOffset): void {
+    let byTopic = this.offsets.get(group);
+    if (byTopic === undefined) this.offsets.set(group, (byTopic = new Map()));
+    let byPartition = byTopic.get(topic);
+    if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
+    byPartition.set(partition, value);
+  }
+
+  private deleteOffset(group: string, topic: string, partition: number): boolean {
+    const byTopic = this.offsets.get(group);
+    const byPartition = byTopic?.get(topic);
+    if (byPartition === undefined || !byPartition.delete(partition)) return false;
+    if (byPartition.size === 0) byTopic!.delete(topic);
+    if (byTopic!.size === 0) this.offsets.delete(group);
+    return true;
+  }
+
+  // ---- records ------------------------------------------------------------------------------
+
+  private groupMetadataRecord(group: ClassicGroup, assignment: ReadonlyMap<string, Buffer> | null): Record {
+    const value: GroupMetadataValue = {
+      protocolType: group.protocolType ?? '',
+      generation: group.generationId,
+      protocol: group.protocolName,
+      leader: group.leaderId,
+      currentStateTimestamp: group.stateTimestamp,
+      members: [...group.members.values()].map(m => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeout: m.rebalanceTimeoutMs,
+        sessionTimeout: m.sessionTimeoutMs,
+        subscription: m.metadataFor(group.protocolName),
+        assignment: assignment?.get(m.memberId) ?? m.assignment,
+      })),
+    };
+    return { key: encodeKey({ type: 'group', group: group.groupId }), value: encodeGroupMetadataValue(value) };
+  }
+
+  private groupTombstone(groupId: string): Record {
+    return { key: encodeKey({ type: 'group', group: groupId }), value: null };
+  }
+
+  private offsetTombstone(group: string, topic: string, partition: number): Record {
+    return { key: encodeKey({ type: 'offset', group, topic, partition }), value: null };
+  }
+
+  // ---- classic protocol: JoinGroup ----------------------------------------------------------
+
+  async join(req: JoinRequest): Promise<JoinResult> {
+    if (req.groupId === '') return joinError(ErrorCode.INVALID_GROUP_ID, req.memberId);
+    if (req.sessionTimeoutMs < this.minSessionTimeoutMs || req.sessionTimeoutMs > this.maxSessionTimeoutMs) {
+      return joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId);
+    }
+    const check = this.coordinatorCheck(req.groupId);
+    if (check !== ErrorCode.NONE) return joinError(check, req.memberId);
+
+    const isUnknownMember = req.memberId === '';
+    let group = this.groups.get(req.groupId);
+    const isNewGroup = group === undefined;
+    if (group === undefined) {
+      if (!isUnknownMember) return joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId);
+      group = new ClassicGroup(req.groupId, this.clock.now());
+      this.groups.set(req.groupId, group);
+    }
+    let result: Promise<JoinResult>;
+    if (!this.acceptJoiningMember(group, req.memberId)) {
+      result = Promise.resolve(joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, ''));
+    } else if (isUnknownMember) {
+      result = this.joinNewMember(group, req);
+    } else {
+      result = this.joinExistingMember(group, req);
+    }
+    if (isNewGroup) {
+      // Kafka writes the new, empty group so it exists in the log from the start
+      const code = await this.write(req.groupId, [this.groupMetadataRecord(group, null)]);
+      if (code !== ErrorCode.NONE && group.is('Empty') && group.members.size === 0) {
+        this.groups.delete(req.groupId);
+        return joinError(code, req.memberId);
+      }
+    }
+    return result;
+  }
+
+  private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
+    switch (group.state) {
+      case 'Empty':
+      case 'Dead':
+        return true;
+      case 'PreparingRebalance': {
+        const m = group.members.get(memberId);
+        return (m !== undefined && m.awaitingJoin !== null) || group.numAwaitingJoin < this.maxGroupSize;
+      }
+      default:
+        return group.members.has(memberId) || group.members.size < this.maxGroupSize;
+    }
+  }
+
+  /** Kafka's member ids: the client id (or group.instance.id), '-', and a java.util.UUID in its text form. */
+  private newMemberId(prefix: string): string {
+    const b = this.deps.random(16);
+    b[6] = (b[6]! & 0x0f) | 0x40;
+    b[8] = (b[8]! & 0x3f) | 0x80;
+    const h = b.toString('hex');
+    return `${prefix}-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  private joinNewMember(group: ClassicGroup, req: JoinRequest): Promise<JoinResult> {
+    if (group.is('Dead')) return Promise.resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, ''));
+    if (!group.supportsProtocols(req.protocolType, req.protocols)) return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, ''));
+    const newMemberId = this.newMemberId(req.groupInstanceId ?? req.clientId);
+    if (req.groupInstanceId !== null) {
+      const existing = group.staticMembers.get(req.groupInstanceId);
+      if (existing !== undefined) return this.replaceStaticMember(group, req, existing, newMemberId);
+      return this.addMemberAndRebalance(group, req, newMemberId);
+    }
+    if (req.requireKnownMemberId) {
+      group.pendingJoinMembers.add(newMemberId);
+      this.scheduleMemberExpiry(group, newMemberId, req.sessionTimeoutMs);
+      return Promise.resolve(joinError(ErrorCode.MEMBER_ID_REQUIRED, newMemberId));
+    }
+    return this.addMemberAndRebalance(group, req, newMemberId);
+  }
+
+  private joinExistingMember(group: ClassicGroup, req: JoinRequest): Promise<JoinResult> {
+    const memberId = req.memberId;
+    if (group.is('Dead')) return Promise.resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, memberId));
+    if (!group.supportsProtocols(req.protocolType, req.protocols)) return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId));
+    if (group.pendingJoinMembers.has(memberId)) {
+      if (req.groupInstanceId !== null) return Promise.resolve(joinError(ErrorCode.INVALID_REQUEST, memberId));
+      return this.addMemberAndRebalance(group, req, memberId);
+    }
+    const invalid = group.validateMember(memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return Promise.resolve(joinError(invalid, memberId));
+    const member = group.members.get(memberId)!;
+    switch (group.state) {
+      case 'PreparingRebalance':
+        return this.updateMemberAndRebalance(group, member, req);
+      case 'CompletingRebalance':
+        if (member.matches(req.protocols)) return Promise.resolve(this.currentJoinResult(group, memberId, group.isLeader(memberId)));
+        return this.updateMemberAndRebalance(group, member, req);
+      case 'Stable':
+        if (group.isLeader(memberId) || !member.matches(req.protocols)) return this.updateMemberAndRebalance(group, member, req);
+        return Promise.resolve(this.currentJoinResult(group, memberId, false));
+      default:
+        this.log.warn({ group: group.groupId, member: memberId, state: group.state }, 'rejoining member in an unexpected group state');
+        return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
+    }
+  }
+
+  private currentJoinResult(group: ClassicGroup, memberId: string, withMembers: boolean, skipAssignment = false): JoinResult {
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: group.generationId,
+      protocolType: group.protocolType,
+      protocolName: group.protocolName,
+      leader: group.leaderId ?? '',
+      skipAssignment,
+      memberId,
+      members: withMembers ? group.currentMembers() : [],
+    };
+  }
+
+  private addMemberAndRebalance(group: ClassicGroup, req: JoinRequest, memberId: string): Promise<JoinResult> {
+    const member = new ClassicMember(memberId, req.groupInstanceId, req.clientId, req.clientHost, req.rebalanceTimeoutMs, req.sessionTimeoutMs, req.protocolType, req.protocols);
+    member.isNew = true;
+    this.cancelPendingExpiry(group.groupId, memberId);
+    if (group.is('PreparingRebalance') && group.previousState === 'Empty') group.newMemberAdded = true;
+    const result = new Promise<JoinResult>(resolve => group.add(member, resolve));
+    // a new member's parked JoinGroup times out: it cannot heartbeat without its member id
+    this.rescheduleHeartbeat(group, member, this.newMemberJoinTimeoutMs);
+    this.maybePrepareRebalanceOrCompleteJoin(group, `adding new member ${memberId}${req.reason ? `; client reason: ${req.reason}` : ''}`);
+    return result;
+  }
+
+  private updateMemberAndRebalance(group: ClassicGroup, member: ClassicMember, req: JoinRequest): Promise<JoinResult> {
+    const result = new Promise<JoinResult>(resolve => group.updateMember(member, req.protocols, req.rebalanceTimeoutMs, req.sessionTimeoutMs, resolve));
+    this.maybePrepareRebalanceOrCompleteJoin(group, `member ${member.memberId} joining in state ${group.state}${req.reason ? `; client reason: ${req.reason}` : ''}`);
+    return result;
+  }
+
+  private async replaceStaticMember(group: ClassicGroup, req: JoinRequest, oldMemberId: string, newMemberId: string): Promise<JoinResult> {
+    const currentLeader = group.leaderId;
+    const member = group.replaceStaticMember(req.groupInstanceId!, oldMemberId, newMemberId);
+    this.rescheduleHeartbeat(group, member);
+    const old = { protocols: member.protocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
+    let resolveJoin!: (r: JoinResult) => void;
+    const result = new Promise<JoinResult>(resolve => (resolveJoin = resolve));
+    group.updateMember(member, req.protocols, req.rebalanceTimeoutMs, req.sessionTimeoutMs, resolveJoin);
+    if (group.is('Stable')) {
+      if ((group.protocolName ?? '') === group.selectProtocol()) {
+        // same protocol next generation: keep the assignment, persist the new member id
+        const code = await this.write(group.groupId, [this.groupMetadataRecord(group, null)]);
+        if (code !== ErrorCode.NONE) {
+          group.updateMember(member, old.protocols, old.rebalanceTimeoutMs, old.sessionTimeoutMs, null);
+          const restored = group.replaceStaticMember(req.groupInstanceId!, newMemberId, oldMemberId);
+          this.rescheduleHeartbeat(group, restored);
+          return { ...this.currentJoinResult(group, '', false), errorCode: code, leader: currentLeader ?? '' };
+        }
+        const isLeader = group.isLeader(newMemberId);
+        const skip = req.supportsSkipAssignment;
+        group.completeJoin(member, {
+          ...this.currentJoinResult(group, newMemberId, skip && isLeader, skip && isLeader),
+          leader: skip ? (group.leaderId ?? '') : (currentLeader ?? ''),
+        });
+        return result;
+      }
+      this.maybePrepareRebalanceOrCompleteJoin(group, `static member ${req.groupInstanceId} rejoined with a different protocol`);
+    } else if (group.is('CompletingRebalance')) {
+      this.prepareRebalance(group, `static member ${req.groupInstanceId} rejoined during CompletingRebalance`);
+    } else {
+      this.maybeCompleteJoinPhase(group);
+    }
+    return result;
+  }
+
+  private maybePrepareRebalanceOrCompleteJoin(group: ClassicGroup, reason: string): void {
+    if (group.canRebalance) this.prepareRebalance(group, reason);
+    else this.maybeCompleteJoinPhase(group);
+  }
+
+  private maybeCompleteJoinPhase(group: ClassicGroup): void {
+    if (!group.is('PreparingRebalance') || group.previousState === 'Empty' || !group.hasAllMembersJoined) return;
+    this.completeJoin(group);
+  }
+
+  private prepareRebalance(group: ClassicGroup, reason: string): void {
+    if (group.is('CompletingRebalance')) this.resetAndPropagateAssignment(group, ErrorCode.REBALANCE_IN_PROGRESS);
+    group.pendingSyncMembers.clear();
+    group.syncTimer?.cancel();
+    group.syncTimer = null;
+    const initial = group.is('Empty');
+    group.transitionTo('PreparingRebalance', this.clock.now());
+    this.log.info({ group: group.groupId, generation: group.generationId, reason }, 'preparing to rebalance group');
+    group.joinTimer?.cancel();
+    if (initial) {
+      const delay = this.initialRebalanceDelayMs;
+      const remaining = Math.max(group.rebalanceTimeoutMs - delay, 0);
+      group.joinTimer = this.clock.setTimeout(() => this.tryCompleteInitialRebalance(group, delay, remaining), delay);
+      return;
+    }
+    if (group.hasAllMembersJoined) this.completeJoin(group);
+    else group.joinTimer = this.clock.setTimeout(() => this.completeJoin(group), group.rebalanceTimeoutMs);
+  }
+
+  private tryCompleteInitialRebalance(group: ClassicGroup, delayMs: number, remainingMs: number): void {
+    group.joinTimer = null;
+    if (this.groups.get(group.groupId) !== group || !group.is('PreparingRebalance')) return;
+    if (group.newMemberAdded && remainingMs !== 0) {
+      group.newMemberAdded = false;
+      const next = Math.min(this.initialRebalanceDelayMs, remainingMs);
+      const nextRemaining = Math.max(remainingMs - delayMs, 0);
+      group.joinTimer = this.clock.setTimeout(() => this.tryCompleteInitialRebalance(group, next, nextRemaining), next);
+      return;
+    }
+    this.completeJoin(group);
+  }
+
+  /** Ends the join phase: drops members that did not rejoin, starts the next generation, answers the parked joins. */
+  private completeJoin(group: ClassicGroup): void {
+    group.joinTimer?.cancel();
+    group.joinTimer = null;
+    if (this.groups.get(group.groupId) !== group || !group.is('PreparingRebalance')) return;
+    for (const m of [...group.members.values()]) {
+      if (m.awaitingJoin === null && m.groupInstanceId === null) group.remove(m.memberId);
+    }
+    if (!group.maybeElectNewJoinedLeader() && group.members.size > 0) {
+      // nobody rejoined: wait for the session timeouts to remove the silent members
+      this.log.error({ group: group.groupId }, 'group could not complete its rebalance because no members rejoined');
+      group.joinTimer = this.clock.setTimeout(() => this.completeJoin(group), group.rebalanceTimeoutMs);
+      return;
+    }
+    const now = this.clock.now();
+    group.generationId++;
+    if (group.members.size === 0) {
+      group.protocolName = null;
+      group.subscribedTopics = this.computeSubscribedTopics(group);
+      group.transitionTo('Empty', now);
+      group.pendingSyncMembers.clear();
+      this.log.info({ group: group.groupId, generation: group.generationId }, 'group is now empty');
+      void this.write(group.groupId, [this.groupMetadataRecord(group, null)]);
+      return;
+    }
+    group.protocolName = group.selectProtocol();
+    group.subscribedTopics = this.computeSubscribedTopics(group);
+    group.transitionTo('CompletingRebalance', now);
+    group.pendingSyncMembers.clear();
+    this.log.info({ group: group.groupId, generation: group.generationId, members: group.members.size, protocol: group.protocolName }, 'group generation complete');
+    for (const m of group.members.values()) {
+      group.completeJoin(m, this.currentJoinResult(group, m.memberId, group.isLeader(m.memberId)));
+      this.rescheduleHeartbeat(group, m);
+      m.isNew = false;
+      group.pendingSyncMembers.add(m.memberId);
+    }
+    const generation = group.generationId;
+    group.syncTimer = this.clock.setTimeout(() => this.expirePendingSync(group, generation), group.rebalanceTimeoutMs);
+  }
+
+  private expirePendingSync(group: ClassicGroup, generation: number): void {
+    group.syncTimer = null;
+    if (this.groups.get(group.groupId) !== group || generation !== group.generationId) return;
+    if (!(group.is('CompletingRebalance') || group.is('Stable')) || group.pendingSyncMembers.size === 0) return;
+    const late = [...group.pendingSyncMembers];
+    for (const id of late) group.remove(id);
+    this.prepareRebalance(group, `removing ${late.join(', ')} on pending sync request expiration`);
+  }
+
+  private resetAndPropagateAssignment(group: ClassicGroup, errorCode: number): void {
+    for (const m of group.members.values()) m.assignment = EMPTY_ASSIGNMENT;
+    this.propagateAssignment(group, errorCode);
+  }
+
+  private propagateAssignment(group: ClassicGroup, errorCode: number): void {
+    const ok = errorCode === ErrorCode.NONE;
+    for (const m of group.members.values()) {
+      const sent = group.completeSync(m, {
+        errorCode,
+        protocolType: ok ? group.protocolType : null,
+        protocolName: ok ? group.protocolName : null,
+        assignment: m.assignment,
+      });
+      if (sent) this.rescheduleHeartbeat(group, m);
+    }
+  }
+
+  private computeSubscribedTopics(group: ClassicGroup): Set<string> | null {
+    if (group.protocolType !== 'consumer') return null;
+    if (group.members.size === 0) return new Set();
+    if (group.protocolName === null) return null;
+    const topics = new Set<string>();
+    try {
+      for (const m of group.members.values()) for (const t of decodeSubscription(m.metadataFor(group.protocolName)).topics) topics.add(t);
+    } catch (err) {
+      this.log.warn({ group: group.groupId, err }, 'cannot read the members\' consumer protocol subscriptions; subscribed topics unknown');
+      return null;
+    }
+    return topics;
+  }
+
+  // ---- heartbeats and session timeouts ------------------------------------------------------
+
+  private rescheduleHeartbeat(group: ClassicGroup, member: ClassicMember, timeoutMs = member.sessionTimeoutMs): void {
+    member.heartbeat?.cancel();
+    member.heartbeat = this.clock.setTimeout(() => this.expireHeartbeat(group, member.memberId), timeoutMs);
+  }
+
+  private readonly pendingExpiry = new Map<string, Timer>();
+
+  private scheduleMemberExpiry(group: ClassicGroup, memberId: string, timeoutMs: number): void {
+    const key = `${group.groupId}\u0000${memberId}`;
+    this.pendingExpiry.get(key)?.cancel();
+    this.pendingExpiry.set(
+      key,
+      this.clock.setTimeout(() => {
+        this.pendingExpiry.delete(key);
+        this.expireHeartbeat(group, memberId);
+      }, timeoutMs),
+    );
+  }
+
+  private cancelPendingExpiry(groupId: string, memberId: string): void {
+    const key = `${groupId}\u0000${memberId}`;
+    this.pendingExpiry.get(key)?.cancel();
+    this.pendingExpiry.delete(key);
+  }
+
+  private expireHeartbeat(group: ClassicGroup, memberId: string): void {
+    if (this.groups.get(group.groupId) !== group || group.is('Dead')) return;
+    if (group.pendingJoinMembers.has(memberId)) {
+      this.log.info({ group: group.groupId, member: memberId }, 'pending member removed after its session timeout');
+      group.remove(memberId);
+      if (group.is('PreparingRebalance') && group.hasAllMembersJoined) this.completeJoin(group);
+      return;
+    }
+    const member = group.members.get(memberId);
+    if (member === undefined || member.satisfiesHeartbeat) return;
+    this.log.info({ group: group.groupId, member: memberId }, 'member failed to heartbeat within its session timeout; removing it from the group');
+    this.removeMemberAndUpdateGroup(group, member, `removing member ${memberId} on heartbeat expiration`);
+  }
+
+  private removeMemberAndUpdateGroup(group: ClassicGroup, member: ClassicMember, reason: string): void {
+    group.completeJoin(member, joinError(ErrorCode.UNKNOWN_MEMBER_ID, ''));
+    group.remove(member.memberId);
+    if (group.is('Stable') || group.is('CompletingRebalance')) this.maybePrepareRebalanceOrCompleteJoin(group, reason);
+    else if (group.is('PreparingRebalance') && group.hasAllMembersJoined) this.completeJoin(group);
+  }
+
+  // ---- SyncGroup, Heartbeat, LeaveGroup ------------------------------------------------------
+
+  async sync(req: SyncRequest): Promise<SyncResult> {
+    const fail = (errorCode: number): SyncResult => ({ errorCode, protocolType: null, protocolName: null, assignment: EMPTY_ASSIGNMENT });
+    if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    const check = this.coordinatorCheck(req.groupId);
+    if (check !== ErrorCode.NONE) return fail(check);
+    const group = this.groups.get(req.groupId);
+    if (group === undefined || group.isEmpty()) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (group.is('Dead')) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const invalid = group.validateMember(req.memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return fail(invalid);
+    if (req.generationId !== group.generationId) return fail(ErrorCode.ILLEGAL_GENERATION);
+    const inconsistent = (mine: string | null, theirs: string | null) => mine !== null && theirs !== null && mine !== theirs;
+    if (inconsistent(req.protocolType, group.protocolType) || inconsistent(req.protocolName, group.protocolName)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const member = group.members.get(req.memberId)!;
+    if (group.is('PreparingRebalance')) return fail(ErrorCode.REBALANCE_IN_PROGRESS);
+    if (group.is('Stable')) {
+      this.removePendingSync(group, req.memberId);
+      return { errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
+    }
+    // CompletingRebalance: park until the leader's assignment is stored
+    const result = new Promise<SyncResult>(resolve => (member.awaitingSync = resolve));
+    this.removePendingSync(group, req.memberId);
+    if (group.isLeader(req.memberId)) {
+      const assignment = new Map<string, Buffer>();
+      for (const a of req.assignments) assignment.set(a.memberId, a.assignment);
+      for (const id of group.members.keys()) if (!assignment.has(id)) assignment.set(id, EMPTY_ASSIGNMENT);
+      const generation = group.generationId;
+      const code = await this.write(group.groupId, [this.groupMetadataRecord(group, assignment)]);
+      if (this.groups.get(group.groupId) === group && group.is('CompletingRebalance') && generation === group.generationId) {
+        if (code !== ErrorCode.NONE) {
+          this.resetAndPropagateAssignment(group, code);
+          this.maybePrepareRebalanceOrCompleteJoin(group, `error ${code} storing the group assignment`);
+        } else {
+          for (const m of group.members.values()) m.assignment = assignment.get(m.memberId) ?? EMPTY_ASSIGNMENT;
+          this.propagateAssignment(group, ErrorCode.NONE);
+          group.transitionTo('Stable', this.clock.now());
+          this.log.info({ group: group.groupId, generation }, 'group is stable');
+        }
+      }
+    }
+    return result;
+  }
+
+  private removePendingSync(group: ClassicGroup, memberId: string): void {
+    group.pendingSyncMembers.delete(memberId);
+    if (group.pendingSyncMembers.size === 0 || !(group.is('CompletingRebalance') || group.is('Stable'))) {
+      group.syncTimer?.cancel();
+      group.syncTimer = null;
+    }
+  }
+
+  heartbeat(req: { groupId: string; generationId: number; memberId: string; groupInstanceId: string | null }): number {
+    if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const check = this.coordinatorCheck(req.groupId);
+    if (check !== ErrorCode.NONE) return check;
+    const group = this.groups.get(req.groupId);
+    if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const invalid = group.validateMember(req.memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    const member = group.members.get(req.memberId)!;
+    switch (group.state) {
+      case 'Empty':
+        return ErrorCode.UNKNOWN_MEMBER_ID;
+      case 'PreparingRebalance':
+        this.rescheduleHeartbeat(group, member);
+        return ErrorCode.REBALANCE_IN_PROGRESS;
+      default:
+        this.rescheduleHeartbeat(group, member);
+        return ErrorCode.NONE;
+    }
+  }
+
+  /** LeaveGroup: a top-level error, else one per member (v0-2 send one member, answered at the top level). */
+  leave(groupId: string, members: MemberIdentity[]): { errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] } {
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    const check = this.coordinatorCheck(groupId);
+    if (check !== ErrorCode.NONE) return { errorCode: check, members: [] };
+    const group = this.groups.get(groupId);
+    if (group === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
+    if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const out: { memberId: string; groupInstanceId: string | null; errorCode: number }[] = [];
+    const left: string[] = [];
+    for (const m of members) {
+      const answer = (errorCode: number) => out.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
+      if (m.memberId === '') {
+        // an administrative removal by group.instance.id
+        const id = m.groupInstanceId === null ? undefined : group.staticMembers.get(m.groupInstanceId);
+        if (id === undefined) answer(ErrorCode.UNKNOWN_MEMBER_ID);
+        else {
+          this.removeCurrentMember(group, id);
+          left.push(id);
+          answer(ErrorCode.NONE);
+        }
+      } else if (group.pendingJoinMembers.has(m.memberId)) {
+        group.remove(m.memberId);
+        this.cancelPendingExpiry(groupId, m.memberId);
+        left.push(m.memberId);
+        answer(ErrorCode.NONE);
+      } else {
+        const invalid = group.validateMember(m.memberId, m.groupInstanceId);
+        if (invalid !== ErrorCode.NONE) answer(invalid);
+        else {
+          this.removeCurrentMember(group, m.memberId);
+          left.push(m.memberId);
+          answer(ErrorCode.NONE);
+        }
+      }
+    }
+    if (left.length > 0) {
+      this.log.info({ group: groupId, members: left }, 'members left the group');
+      if (group.is('Stable') || group.is('CompletingRebalance')) this.maybePrepareRebalanceOrCompleteJoin(group, `explicit LeaveGroup of ${left.join(', ')}`);
+      else if (group.is('PreparingRebalance')) this.maybeCompleteJoinPhase(group);
+    }
+    return { errorCode: ErrorCode.NONE, members: out };
+  }
+
+  private removeCurrentMember(group: ClassicGroup, memberId: string): void {
+    const member = group.members.get(memberId);
+    if (member === undefined) return;
+    group.completeJoin(member, joinError(ErrorCode.UNKNOWN_MEMBER_ID, ''));
+    group.remove(memberId);
+  }
+
+  // ---- offsets ------------------------------------------------------------------------------
+
+  /** Validates an OffsetCommit against the group (Kafka's validateOffsetCommit); creates a simple group when allowed. */
+  private validateCommit(req: OffsetCommitRequest): number {
+    let group = this.groups.get(req.groupId);
+    if (group === undefined) {
+      if (req.generationIdOrMemberEpoch >= 0) return req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+      group = new ClassicGroup(req.groupId, this.clock.now());
+      this.groups.set(req.groupId, group);
+      this.log.info({ group: req.groupId }, 'creating a simple group via a manual offset commit');
+    }
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (req.generationIdOrMemberEpoch < 0 && group.is('Empty')) return ErrorCode.NONE;
+    if (req.generationIdOrMemberEpoch >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
+      const invalid = group.validateMember(req.memberId, req.groupInstanceId);
+      if (invalid !== ErrorCode.NONE) return invalid;
+      if (req.generationIdOrMemberEpoch !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (!group.is('Empty')) {
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    // a commit keeps a classic member's session alive
+    if (group.is('Stable') || group.is('PreparingRebalance')) {
+      const member = group.members.get(req.memberId);
+      if (member !== undefined) this.rescheduleHeartbeat(group, member);
+    }
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * OffsetCommit, once the handler has answered unknown topics and partitions itself. Resolves
+   * with one error per partition; the offsets are visible only once written.
+   */
+  async commitOffsets(req: OffsetCommitRequest): Promise<TopicPartitionErrors> {
+    const all = (code: number): TopicPartitionErrors =>
+      req.topics.map(t => ({ name: t.name, partitions: t.partitions.map(p => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+    const check = this.coordinatorCheck(req.groupId);
+    if (check !== ErrorCode.NONE) return all(check);
+    const invalid = this.validateCommit(req);
+    if (invalid !== ErrorCode.NONE) return all(invalid);
+    const now = this.clock.now();
+    const expireTimestamp = req.retentionTimeMs === -1 ? null : now + req.retentionTimeMs;
+    const records: Record[] = [];
+    const pending: { topic: string; partition: number; value: CommittedOffset }[] = [];
+    const out: TopicPartitionErrors = req.topics.map(t => ({
+      name: t.name,
+      partitions: t.partitions.map(p => {
+        if (p.committedMetadata !== null && p.committedMetadata.length > this.metadataMaxBytes) {
+          return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        }
+        const value: CommittedOffset = {
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata ?? '',
+          commitTimestamp: now,
+          expireTimestamp,
+        };
+        records.push({
+          key: encodeKey({ type: 'offset', group: req.groupId, topic: t.name, partition: p.partitionIndex }),
+          value: encodeOffsetCommitValue({ ...value, expireTimestamp: expireTimestamp ?? -1 }),
+        });
+        pending.push({ topic: t.name, partition: p.partitionIndex, value });
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    const code = await this.write(req.groupId, records, true);
+    if (code !== ErrorCode.NONE) {
+      for (const t of out) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+      return out;
+    }
+    for (const p of pending) this.putOffset(req.groupId, p.topic, p.partition, p.value);
+    return out;
+  }
+
+  /**
+   * OffsetFetch for one group: `topics` null asks for every committed offset. Unknown groups and
+   * partitions without a commit answer offset -1, as Kafka does.
+   */
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
+    const check = this.coordinatorCheck(groupId);
+    if (check !== ErrorCode.NONE) return { errorCode: check, topics: [] };
+    const group = this.groups.get(groupId);
+    const stored = group === undefined || group.is('Dead') ? undefined : this.offsets.get(groupId);
+    const entry = (partitionIndex: number, o: CommittedOffset | undefined) =>
+      o === undefined
+        ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
+        : { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
+    if (topics === null) {
+      const out: FetchedOffsets['topics'] = [];
+      for (const [name, parts] of stored ?? []) {
+        out.push({ name, partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([i, o]) => entry(i, o)) });
+      }
+      return { errorCode: ErrorCode.NONE, topics: out };
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: topics.map(t => ({ name: t.name, partitions: t.partitionIndexes.map(i => entry(i, stored?.get(t.name)?.get(i))) })),
+    };
+  }
+
+  /** OffsetDelete: a top-level error, else one per partition. */
+  async deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[]): Promise<{ errorCode: number; topics: TopicPartitionErrors }> {
+    const check = this.coordinatorCheck(groupId);
+    if (check !== ErrorCode.NONE) return { errorCode: check, topics: [] };
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    if (!group.is('Empty') && !group.usesConsumerProtocol()) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    const records: Record[] = [];
+    const deleted: [string, number][] = [];
+    const out: TopicPartitionErrors = topics.map(t => {
+      const subscribed = !group.is('Empty') && group.isSubscribedToTopic(t.name);
+      return {
+        name: t.name,
+        partitions: t.partitions.map(p => {
+          if (subscribed) return { partitionIndex: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+          if (this.offsets.get(groupId)?.get(t.name)?.has(p)) {
+            records.push(this.offsetTombstone(groupId, t.name, p));
+            deleted.push([t.name, p]);
+          }
+          return { partitionIndex: p, errorCode: ErrorCode.NONE };
+        }),
+      };
+    });
+    const code = await this.write(groupId, records, true);
+    if (code !== ErrorCode.NONE) return { errorCode: code, topics: [] };
+    for (const [t, p] of deleted) this.deleteOffset(groupId, t, p);
+    return { errorCode: ErrorCode.NONE, topics: out };
+  }
+
+  // ---- group admin --------------------------------------------------------------------------
+
+  describe(groupId: string, apiVersion: number): DescribedGroup {
+    const base = { errorMessage: null, groupId, protocolType: '', protocolData: '', members: [] };
+    const check = this.coordinatorCheck(groupId);
+    if (check !== ErrorCode.NONE) return { ...base, errorCode: check, groupState: '' };
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.is('Dead')) {
+      // v6 (KIP-1043) names the missing group; older versions describe it as Dead
+      if (apiVersion >= 6) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupState: 'Dead' };
+      return { ...base, errorCode: ErrorCode.NONE, groupState: 'Dead' };
+    }
+    const stable = group.is('Stable');
+    return {
+      ...base,
+      errorCode: ErrorCode.NONE,
+      groupState: group.state,
+      protocolType: group.protocolType ?? '',
+      protocolData: stable ? (group.protocolName ?? '') : '',
+      members: [...group.members.values()].map(m => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: stable ? m.metadataFor(group.protocolName) : EMPTY_ASSIGNMENT,
+        memberAssignment: stable ? m.assignment : EMPTY_ASSIGNMENT,
+      })),
+    };
+  }
+
+  /** ListGroups: the groups this node coordinates, filtered by state and type (case-insensitive). */
+  list(statesFilter: string[], typesFilter: string[]): { errorCode: number; groups: ListedGroup[] } {
+    if (!this.loaded) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
+    const states = new Set(statesFilter.map(s => s.toLowerCase()));
+    const types = new Set(typesFilter.map(s => s.toLowerCase()));
+    const out: ListedGroup[] = [];
+    for (const g of this.groups.values()) {
+      if (g.is('Dead') || this.coordinatorCheck(g.groupId) !== ErrorCode.NONE) continue;
+      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+      if (types.size > 0 && !types.has(g.type)) continue;
+      out.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: g.type });
+    }
+    return { errorCode: ErrorCode.NONE, groups: out };
+  }
+
+  /** DeleteGroups for one group: its offsets and metadata are tombstoned. */
+  async deleteGroup(groupId: string): Promise<number> {
+    const check = this.coordinatorCheck(groupId);
+    if (check !== ErrorCode.NONE) return check;
+    const group = this.groups.get(groupId);
+    if (group === undefined || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
+    const records: Record[] = [];
+    for (const [topic, parts] of this.offsets.get(groupId) ?? []) for (const p of parts.keys()) records.push(this.offsetTombstone(groupId, topic, p));
+    records.push(this.groupTombstone(groupId));
+    const code = await this.write(groupId, records, true);
+    if (code !== ErrorCode.NONE) return code;
+    this.removeGroup(group);
+    return ErrorCode.NONE;
+  }
+
+  private removeGroup(group: ClassicGroup): void {
+    group.joinTimer?.cancel();
+    group.syncTimer?.cancel();
+    group.transitionTo('Dead', this.clock.now());
+    this.groups.delete(group.groupId);
+    this.offsets.delete(group.groupId);
+  }
+
+  /** Committed offset against the log end offset for each partition the group has committed. */
+  lag(groupId: string): PartitionLag[] {
+    const out: PartitionLag[] = [];
+    for (const [topic, parts] of this.offsets.get(groupId) ?? []) {
+      const t = this.deps.cluster.topic(topic);
+      for (const [partition, o] of [...parts].sort((a, b) => a[0] - b[0])) {
+        const p = t?.partitions[partition];
+        const logEndOffset = p === undefined ? -1 : p.log.highWatermark;
+        out.push({ topic, partition, committedOffset: o.offset, logEndOffset, lag: logEndOffset < 0 ? -1 : Math.max(0, logEndOffset - o.offset) });
+      }
+    }
+    return out;
+  }
+
+  /** The ids of the groups this node knows (any state but Dead). */
+  groupIds(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  // ---- offset expiration --------------------------------------------------------------------
+
+  private scheduleExpiry(): void {
+    const interval = this.deps.config.int('offsets.retention.check.interval.ms');
+    if (this.closed || interval >= 2 ** 31) return;
+    this.expiryTimer = this.clock.setTimeout(() => {
+      this.expireOffsets()
+        .catch(err => this.log.error({ err }, 'offset expiration failed'))
+        .finally(() => this.scheduleExpiry());
+    }, interval);
+  }
+
+  /**
+   * Deletes committed offsets past offsets.retention.minutes (or their explicit expire time), as
+   * Kafka's cleanupGroupMetadata does: for an empty group, counted from when it became empty; for
+   * a simple group, from the commit. An empty group left without offsets is deleted.
+   */
+  async expireOffsets(): Promise<number> {
+    const now = this.clock.now();
+    let expired = 0;
+    for (const group of [...this.groups.values()]) {
+      if (this.coordinatorCheck(group.groupId) !== ErrorCode.NONE) continue;
+      const byTopic = this.offsets.get(group.groupId);
+      const records: Record[] = [];
+      const gone: [string, number][] = [];
+      let base: ((o: CommittedOffset) => number) | null = null;
+      if (group.isSimple) base = o => o.commitTimestamp;
+      else if (group.is('Empty')) base = o => group.stateTimestamp ?? o.commitTimestamp;
+      if (base !== null) {
+        for (const [topic, parts] of byTopic ?? []) {
+          for (const [p, o] of parts) {
+            const dead = o.expireTimestamp !== null ? now >= o.expireTimestamp : now - base(o) >= this.retentionMs;
+            if (dead) {
+              records.push(this.offsetTombstone(group.groupId, topic, p));
+              gone.push([topic, p]);
+            }
+          }
+        }
+      }
+      const emptiesGroup = group.is('Empty') && (byTopic === undefined || gone.length === countOffsets(byTopic));
+      if (emptiesGroup && group.is('Empty')) records.push(this.groupTombstone(group.groupId));
+      if (records.length === 0) continue;
+      const code = await this.write(group.groupId, records, true);
+      if (code !== ErrorCode.NONE) continue;
+      for (const [t, p] of gone) this.deleteOffset(group.groupId, t, p);
+      expired += gone.length;
+      if (emptiesGroup && group.is('Empty') && this.groups.get(group.groupId) === group) {
+        this.log.info({ group: group.groupId }, 'group has no offsets left and is deleted');
+        this.removeGroup(group);
+      }
+    }
+    if (expired > 0) this.log.info({ expired }, 'removed expired offsets');
+    return expired;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.expiryTimer?.cancel();
+    this.expiryTimer = null;
+    for (const t of this.pendingExpiry.values()) t.cancel();
+    this.pendingExpiry.clear();
+    for (const g of this.groups.values()) {
+      g.joinTimer?.cancel();
+      g.syncTimer?.cancel();
+      for (const m of g.members.values()) {
+        m.heartbeat?.cancel();
+        // parked requests are answered so their connections can close
+        g.completeJoin(m, joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
+        g.completeSync(m, { errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: EMPTY_ASSIGNMENT });
+      }
+    }
+  }
+}
+
+function countOffsets(byTopic: Map<string, Map<number, CommittedOffset>>): number {
+  let n = 0;
+  for (const parts of byTopic.values()) n += parts.size;
+  return n;
+}
