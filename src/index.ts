@@ -157,3 +157,21 @@ export { encodeRecordBatch, decodeBatches, type RecordInput } from './protocol/r
 // The protocol codecs, for tools and tests that speak Kafka's protocol directly.
 export { API_SPECS } from './protocol/messages/index.js';
 export { Reader, Writer } from './protocol/wire.js';
+// Partition assignors (range, roundrobin, sticky, cooperative-sticky, uniform) as pure functions,
+// and as kafkajs `partitionAssigners` (kafkajs itself ships only round-robin).
+export {
+  ASSIGNORS,
+  SERVER_ASSIGNORS,
+  cooperativeSticky,
+  kafkajsAssigners,
+  range,
+  roundRobin,
+  sticky,
+  uniform,
+  withholdTransferringPartitions,
+  type Assignment,
+  type MemberSpec,
+  type PartitionAssignor,
+  type TopicSpec,
+} from './coordinator/group/assignors/index.js';
+export type { PartitionLag } from './coordinator/group/group-coordinator.js';

@@ -122,7 +122,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   // the group coordinator
   { name: 'offsets.topic.num.partitions', type: 'int', default: '50', validate: atLeast(1), doc: 'Partitions of __consumer_offsets (fixed once the topic exists).' },
   { name: 'offsets.topic.replication.factor', type: 'short', default: '3', validate: atLeast(1), doc: 'Replication factor of __consumer_offsets; Samsa caps it at the number of nodes where Kafka would refuse to create the topic.' },
-  { name: 'offsets.topic.segment.bytes', type: 'int', default: '104857600', validate: atLeast(1), doc: 'segment.bytes of __consumer_offsets.' },
+  { name: 'offsets.topic.segment.bytes', type: 'int', default: '104857600', validate: atLeast(1048576), doc: 'segment.bytes of __consumer_offsets (at least 1 MiB, as every topic\'s).' },
   { name: 'offsets.retention.minutes', type: 'int', default: '10080', validate: atLeast(1), doc: 'How long the committed offsets of an empty group (or a group outside group management) are kept.' },
   { name: 'offsets.retention.check.interval.ms', type: 'long', default: '600000', validate: atLeast(1), doc: 'How often expired offsets are removed.' },
   { name: 'offset.metadata.max.bytes', type: 'int', default: '4096', doc: 'Longest metadata string an offset commit may carry.' },
