@@ -370,3 +370,33 @@ t.test('offsets expire after offsets.retention.minutes; an empty group without o
   t.same((await fetched(c, 'explicit', null)).offsets, [], 'v2-4 retention time expires the offset on its own schedule');
   t.same((await c.call(LIST, 5, {})).groups.map((g: any) => g.groupId), ['young'], 'the emptied groups are deleted');
 });
+
+t.test('malformed and oversized input from members is stored as sent or refused, and never breaks the group', async t => {
+  const { c, client } = await setup(t);
+  const m1 = await client();
+  const m2 = await client();
+  // a subscription the consumer protocol cannot read, and a large one: the broker keeps them as bytes
+  const garbage = Buffer.from([0xff, 0xff, 0x7f]);
+  const big = Buffer.alloc(512 * 1024, 7);
+  const j1 = await joinWithId(m1, 'g', { protocols: [{ name: 'range', metadata: garbage }] });
+  const j2p = joinWithId(m2, 'g', { protocols: [{ name: 'range', metadata: big }] });
+  await waitFor(async () => (await heartbeat(m1, 'g', j1.generationId, j1.memberId)) === ErrorCode.REBALANCE_IN_PROGRESS);
+  const j1b = await join(m1, 'g', { memberId: j1.memberId, protocols: [{ name: 'range', metadata: garbage }] });
+  const j2 = await j2p;
+  const metas = new Map<string, Buffer>(j1b.members.map((m: any) => [m.memberId, Buffer.from(m.metadata)]));
+  t.ok(metas.get(j1.memberId)?.equals(garbage) && metas.get(j2.memberId)?.equals(big), 'the leader receives both members\' metadata unchanged');
+  // the leader assigns garbage to one member, names a member that does not exist, and forgets none
+  const s2p = sync(m2, 'g', j2.generationId, j2.memberId);
+  const s1 = await sync(m1, 'g', j1b.generationId, j1.memberId, [
+    { memberId: j2.memberId, assignment: garbage },
+    { memberId: 'not-a-member', assignment: assignment({ t: [0] }) },
+  ]);
+  t.same([s1.errorCode, Buffer.from(s1.assignment).length], [0, 0], 'a member the leader left out gets an empty assignment');
+  t.ok(Buffer.from((await s2p).assignment).equals(garbage), 'an assignment is delivered as the leader wrote it');
+  const d = await describe(c, 'g');
+  t.same([d.groupState, d.members.length], ['Stable', 2], 'the unknown member id is ignored');
+  // OffsetDelete cannot read the subscriptions, so it treats the consumer group as subscribed to everything (Kafka's rule)
+  const del = await c.call(OFFSET_DELETE, 0, { groupId: 'g', topics: [{ name: 't', partitions: [{ partitionIndex: 0 }] }] });
+  t.equal(del.topics[0].partitions[0].errorCode, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+  t.equal(await heartbeat(m1, 'g', j1b.generationId, j1.memberId), 0, 'the group carries on');
+});

@@ -44,31 +44,25 @@ export const handler: Handler<OffsetCommitRequest, OffsetCommitResponse> = {
       });
       for (const t of committed) for (const p of t.partitions) set(t.name, p.partitionIndex, p.errorCode);
     }
-    return {
-      ...defaultOffsetCommitResponse(),
-      topics: req.topics.map(t => ({
-        ...defaultOffsetCommitResponseOffsetCommitResponseTopic(),
-        name: t.name,
-        partitions: t.partitions.map(p => ({
-          ...defaultOffsetCommitResponseOffsetCommitResponsePartition(),
-          partitionIndex: p.partitionIndex,
-          errorCode: errors.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
-        })),
-      })),
-    };
+    return answer(req, (topic, partition) => errors.get(topic)?.get(partition) ?? ErrorCode.UNKNOWN_SERVER_ERROR);
   },
   errorResponse(req, _version, code) {
-    return {
-      ...defaultOffsetCommitResponse(),
-      topics: req.topics.map(topic => ({
-        ...defaultOffsetCommitResponseOffsetCommitResponseTopic(),
-        name: topic.name,
-        partitions: topic.partitions.map(partition => ({
-          ...defaultOffsetCommitResponseOffsetCommitResponsePartition(),
-          partitionIndex: partition.partitionIndex,
-          errorCode: code,
-        })),
-      })),
-    };
+    return answer(req, () => code);
   },
 };
+
+/** Every partition of the request, in its order, with its error code. */
+function answer(req: OffsetCommitRequest, codeOf: (topic: string, partition: number) => number): OffsetCommitResponse {
+  return {
+    ...defaultOffsetCommitResponse(),
+    topics: req.topics.map(t => ({
+      ...defaultOffsetCommitResponseOffsetCommitResponseTopic(),
+      name: t.name,
+      partitions: t.partitions.map(p => ({
+        ...defaultOffsetCommitResponseOffsetCommitResponsePartition(),
+        partitionIndex: p.partitionIndex,
+        errorCode: codeOf(t.name, p.partitionIndex),
+      })),
+    })),
+  };
+}
