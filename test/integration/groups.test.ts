@@ -5,12 +5,12 @@
 // a clean restart and a SIGKILL of bin/samsa on the same data directory; each of Samsa's kafkajs
 // assigners (range, roundrobin, sticky, cooperative-sticky) balances a group, the sticky ones
 // keeping what they can; and kafkajs surfaces the coordinator's refusals (NON_EMPTY_GROUP,
-// GROUP_ID_NOT_FOUND, INVALID_SESSION_TIMEOUT).
+// GROUP_ID_NOT_FOUND, INVALID_SESSION_TIMEOUT, INCONSISTENT_GROUP_PROTOCOL).
 //
 // Session timeouts are small (broker group.min.session.timeout.ms=500, members 3 s, heartbeats
 // every 100 ms, fetches that wait at most 50 ms) so rebalances and expiries take a few seconds at
 // most. Every wait is for a condition; nothing asserts a duration.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -297,7 +297,7 @@ t.test('members join one by one and leave while records arrive: each partition o
   const m1 = await startMember(t, kafka, groupId, topic, 'm1', seen, { processingMs: 3 });
   let view = await waitBalanced(admin, groupId, topic, P, [m1]);
   t.same(view.members[0]!.assignment, { [topic]: [0, 1, 2, 3, 4, 5] }, 'the first member gets all six partitions');
-  t.equal(view.protocolType, 'consumer');
+  t.equal(view.protocolType, 'consumer', 'a consumer group');
   t.equal(view.protocol, 'RoundRobinAssigner', "kafkajs's own assigner is the group's protocol");
 
   const bg = backgroundProducer(producer, topic, P, 'r');

@@ -5,7 +5,7 @@ Usage: group_client.py <confluent|kafka-python> <bootstrap>, with one JSON line 
   {"group", "topics": [...], "client_id", "strategy": "range" | "roundrobin" | "cooperative-sticky" | ...,
    "session_timeout_ms"?, "heartbeat_interval_ms"?, "process_ms"?, "librdkafka"?: {more properties}}
 then the member runs until stdin says "stop" (or closes): it commits what it consumed, closes
-(leaving the group) and exits. Offsets are committed by the member itself, synchronously, when
+(leaving the group, unless it is a static member) and exits. Offsets are committed by the member itself, synchronously, when
 partitions are revoked and before it closes (auto-commit is off), so a rebalance never hands a
 partition over with consumed records uncommitted. process_ms is time spent on each record (a
 sleep), so a member is still busy with a backlog when the group rebalances.
@@ -197,9 +197,7 @@ def admin_confluent(bootstrap, cfg):
             'protocol': g.protocol,
             'members': sorted(({'client_id': m.client_id, 'assignment': decode_assignment(m.assignment) if m.assignment else []} for m in g.members), key=lambda m: m['client_id']),
         })
-    out_json = {'groups': out}
-    out_json['listed'] = sorted(g.id for g in a.list_groups(timeout=10))
-    return out_json
+    return {'groups': out, 'listed': sorted(g.id for g in a.list_groups(timeout=10))}
 
 
 def admin_kafka_python(bootstrap, cfg):
