@@ -282,10 +282,6 @@ export class ClassicGroup {
     return [...this.members.values()].map(m => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(this.protocolName) }));
   }
 
-  isEmpty(): boolean {
-    return this.is('Empty');
-  }
-
   /** A group used only for offset storage (commits from outside group management). */
   get isSimple(): boolean {
     return this.protocolType === null || this.protocolType === '';

@@ -18,6 +18,7 @@ import {
   encodeKey,
   encodeOffsetCommitValue,
   type GroupMetadataValue,
+  type OffsetCommitValue,
 } from './offsets-records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -302,7 +303,7 @@ export class GroupCoordinator {
     if (key.type === 'offset') {
       if (value === null) this.deleteOffset(key.group, key.topic, key.partition);
       else {
-        const v = value as { offset: number; leaderEpoch: number; metadata: string; commitTimestamp: number; expireTimestamp: number };
+        const v = value as OffsetCommitValue;
         this.putOffset(key.group, key.topic, key.partition, {
           offset: v.offset,
           leaderEpoch: v.leaderEpoch,
@@ -736,7 +737,7 @@ export class GroupCoordinator {
     const check = this.coordinatorCheck(req.groupId);
     if (check !== ErrorCode.NONE) return fail(check);
     const group = this.groups.get(req.groupId);
-    if (group === undefined || group.isEmpty()) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    if (group === undefined || group.is('Empty')) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     if (group.is('Dead')) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const invalid = group.validateMember(req.memberId, req.groupInstanceId);
     if (invalid !== ErrorCode.NONE) return fail(invalid);
@@ -1099,7 +1100,7 @@ export class GroupCoordinator {
       const gone: [string, number][] = [];
       let base: ((o: CommittedOffset) => number) | null = null;
       if (group.isSimple) base = o => o.commitTimestamp;
-      else if (group.is('Empty')) base = o => group.stateTimestamp ?? o.commitTimestamp;
+      else if (group.is('Empty')) base = () => group.stateTimestamp;
       if (base !== null) {
         for (const [topic, parts] of byTopic ?? []) {
           for (const [p, o] of parts) {
@@ -1112,12 +1113,13 @@ export class GroupCoordinator {
         }
       }
       const emptiesGroup = group.is('Empty') && (byTopic === undefined || gone.length === countOffsets(byTopic));
-      if (emptiesGroup && group.is('Empty')) records.push(this.groupTombstone(group.groupId));
+      if (emptiesGroup) records.push(this.groupTombstone(group.groupId));
       if (records.length === 0) continue;
       const code = await this.write(group.groupId, records, true);
       if (code !== ErrorCode.NONE) continue;
       for (const [t, p] of gone) this.deleteOffset(group.groupId, t, p);
       expired += gone.length;
+      // the write may have let a member join meanwhile
       if (emptiesGroup && group.is('Empty') && this.groups.get(group.groupId) === group) {
         this.log.info({ group: group.groupId }, 'group has no offsets left and is deleted');
         this.removeGroup(group);
