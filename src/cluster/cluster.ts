@@ -136,6 +136,8 @@ export class Cluster {
   private readonly log: Logger | undefined;
   /** A save of the metadata failed: the next change, or the shutdown, saves it again. */
   private unsaved = false;
+  /** Grows whenever a topic is created or deleted or gains partitions (Kafka: the metadata image offset). */
+  metadataVersion = 0;
 
   constructor(opts: ClusterOptions) {
     this.clusterId = opts.clusterId;
@@ -175,6 +177,7 @@ export class Cluster {
   }
 
   private register(topic: Topic): void {
+    this.metadataVersion++;
     this.byName.set(topic.name, topic);
     this.byId.set(topic.id, topic);
     this.collisions.set(collisionKey(topic.name), topic.name);
@@ -427,10 +430,12 @@ export class Cluster {
 
   createPartitions(topic: Topic, replicas: number[][]): void {
     this.addPartitions(topic, replicas, true);
+    this.metadataVersion++;
     this.onChange(this);
   }
 
   async deleteTopic(topic: Topic): Promise<void> {
+    this.metadataVersion++;
     this.byName.delete(topic.name);
     this.byId.delete(topic.id);
     this.collisions.delete(collisionKey(topic.name));

@@ -130,6 +130,14 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000', doc: 'Longest session timeout a classic-group member may ask for.' },
   { name: 'group.initial.rebalance.delay.ms', type: 'int', default: '0', doc: 'How long the first rebalance of an empty classic group waits for more members (Kafka: 3000; Samsa: 0, so a test\'s consumer starts at once).' },
   { name: 'group.classic.max.size', type: 'int', default: '2147483647', validate: atLeast(1), doc: 'Most members a classic group may have.' },
+  { name: 'group.consumer.session.timeout.ms', type: 'int', default: '45000', validate: atLeast(1), doc: 'Session timeout of consumer-group (KIP-848) members: a member not heartbeating for this long is fenced.' },
+  { name: 'group.consumer.min.session.timeout.ms', type: 'int', default: '45000', validate: atLeast(1), doc: 'Lower bound of group.consumer.session.timeout.ms.' },
+  { name: 'group.consumer.max.session.timeout.ms', type: 'int', default: '60000', validate: atLeast(1), doc: 'Upper bound of group.consumer.session.timeout.ms.' },
+  { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: '5000', validate: atLeast(1), doc: 'Heartbeat interval the coordinator gives consumer-group (KIP-848) members.' },
+  { name: 'group.consumer.min.heartbeat.interval.ms', type: 'int', default: '5000', validate: atLeast(1), doc: 'Lower bound of group.consumer.heartbeat.interval.ms.' },
+  { name: 'group.consumer.max.heartbeat.interval.ms', type: 'int', default: '15000', validate: atLeast(1), doc: 'Upper bound of group.consumer.heartbeat.interval.ms.' },
+  { name: 'group.consumer.max.size', type: 'int', default: '2147483647', validate: atLeast(1), doc: 'Most members a consumer group (KIP-848) may have.' },
+  { name: 'group.consumer.assignors', type: 'list', default: 'uniform,range', validate: oneOf('uniform', 'range'), doc: 'Server-side assignors of consumer groups (KIP-848), by name; the first is the default.' },
 ];
 
 const TOPIC_DEFS = new Map(TOPIC_CONFIGS.map(d => [d.name, d]));

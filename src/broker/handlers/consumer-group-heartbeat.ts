@@ -1,5 +1,5 @@
-// ConsumerGroupHeartbeat (68). Top-level error code only: Kafka does not fill the error message
-// here.
+// ConsumerGroupHeartbeat (68): a KIP-848 consumer group member joins, heartbeats, reconciles its
+// assignment and leaves with this one request. Errors are top-level, with Kafka's message.
 import type { Handler } from '../handler.js';
 import {
   defaultConsumerGroupHeartbeatResponse,
@@ -9,7 +9,14 @@ import {
 
 export const handler: Handler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse> = {
   apiKey: 68,
-  errorResponse(_req, _version, code) {
-    return { ...defaultConsumerGroupHeartbeatResponse(), errorCode: code };
+  handle(ctx, req) {
+    return ctx.broker.groups.consumerHeartbeat(req, {
+      apiVersion: ctx.apiVersion,
+      clientId: ctx.clientId ?? '',
+      clientHost: `/${ctx.connection.remoteAddress}`,
+    });
+  },
+  errorResponse(_req, _version, code, message) {
+    return { ...defaultConsumerGroupHeartbeatResponse(), errorCode: code, errorMessage: message ?? null };
   },
 };

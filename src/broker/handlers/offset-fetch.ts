@@ -36,7 +36,7 @@ export const handler: Handler<OffsetFetchRequest, OffsetFetchResponse> = {
     return {
       ...defaultOffsetFetchResponse(),
       groups: req.groups.map(g => {
-        const r = groups.fetchOffsets(g.groupId, g.topics);
+        const r = groups.fetchOffsets(g.groupId, g.topics, { memberId: g.memberId, memberEpoch: g.memberEpoch });
         return { ...defaultOffsetFetchResponseOffsetFetchResponseGroup(), groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
       }),
     };

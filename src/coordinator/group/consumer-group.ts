@@ -812,6 +812,20 @@ export class ConsumerGroupCoordinator {
     }
   }
 
+  /**
+   * The INVALID_REQUEST answer for a malformed heartbeat, or null: Kafka validates a request
+   * before it looks the group up, so a caller that checks the group itself asks this first.
+   */
+  invalidHeartbeat(req: ConsumerGroupHeartbeatRequest, apiVersion: number): ConsumerGroupHeartbeatResponse | null {
+    try {
+      this.validate(req, apiVersion);
+      return null;
+    } catch (err) {
+      if (err instanceof GroupApiError) return errorResponse(err);
+      throw err;
+    }
+  }
+
   /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid (4.0+: v1 requires a client-generated member id, KIP-1082). */
   private validate(req: ConsumerGroupHeartbeatRequest, apiVersion: number): void {
     if ((apiVersion >= 1 || req.memberEpoch > 0 || req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) && blank(req.memberId)) invalid("MemberId can't be empty.");

@@ -10,14 +10,25 @@ import type { Cluster, Partition, Topic } from '../../cluster/cluster.js';
 import type { BrokerConfig } from '../../cluster/configs.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CONTROL_BIT, decodeBatch, encodeRecordBatch } from '../../protocol/records.js';
+import { randomUuid } from '../../protocol/wire.js';
 import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, joinError, type JoinProtocol, type JoinResult, type SyncResult } from './classic-group.js';
+import {
+  defaultConsumerGroupDescribeResponseDescribedGroup,
+  type ConsumerGroupDescribeResponseDescribedGroup,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResponse,
+} from '../../protocol/messages/index.js';
+import { SERVER_ASSIGNORS } from './assignors/index.js';
+import { ConsumerGroupCoordinator, type ConsumerGroupContext, type TopicInfo } from './consumer-group.js';
 import { decodeSubscription } from './consumer-protocol.js';
 import {
   decodeRecord,
   encodeGroupMetadataValue,
   encodeKey,
   encodeOffsetCommitValue,
+  encodeRecord,
   type GroupMetadataValue,
+  type GroupRecord,
   type OffsetCommitValue,
 } from './offsets-records.js';
 
@@ -172,6 +183,12 @@ export class GroupCoordinator {
   private readonly metadataMaxBytes: number;
   private readonly retentionMs: number;
 
+  /** The KIP-848 consumer groups; a group id is either a classic group (above) or one of these. */
+  private readonly consumer: ConsumerGroupCoordinator;
+  /** The one timer of every consumer-group member's session and rebalance deadline. */
+  private consumerTimer: { at: number; timer: Timer } | null = null;
+  private topicsCache: { version: number; topics: Map<string, TopicInfo> } | null = null;
+
   constructor(deps: GroupCoordinatorDeps) {
     this.deps = deps;
     const c = deps.config;
@@ -182,6 +199,17 @@ export class GroupCoordinator {
     this.newMemberJoinTimeoutMs = 5 * 60 * 1000; // Kafka's GroupCoordinatorConfig.CLASSIC_GROUP_NEW_MEMBER_JOIN_TIMEOUT_MS
     this.metadataMaxBytes = c.int('offset.metadata.max.bytes');
     this.retentionMs = c.int('offsets.retention.minutes') * 60_000;
+    this.consumer = new ConsumerGroupCoordinator({
+      assignors: (c.get('group.consumer.assignors') as string[]).map(name => SERVER_ASSIGNORS.get(name)!),
+      sessionTimeoutMs: c.int('group.consumer.session.timeout.ms'),
+      minSessionTimeoutMs: c.int('group.consumer.min.session.timeout.ms'),
+      maxSessionTimeoutMs: c.int('group.consumer.max.session.timeout.ms'),
+      heartbeatIntervalMs: c.int('group.consumer.heartbeat.interval.ms'),
+      minHeartbeatIntervalMs: c.int('group.consumer.min.heartbeat.interval.ms'),
+      maxHeartbeatIntervalMs: c.int('group.consumer.max.heartbeat.interval.ms'),
+      maxSize: c.int('group.consumer.max.size'),
+      newMemberId: () => randomUuid(deps.random),
+    });
   }
 
   private get clock(): Clock {
@@ -258,6 +286,7 @@ export class GroupCoordinator {
     this.loading ??= this.loadAll().then(() => {
       this.loaded = true;
       this.scheduleExpiry();
+      this.scheduleConsumerTimer();
     });
     return this.loading;
   }
@@ -269,36 +298,78 @@ export class GroupCoordinator {
     let records = 0;
     for (const p of topic.partitions) {
       if (p.leader !== this.deps.nodeId || p.log.offline !== undefined) continue;
-      let offset = p.log.logStartOffset;
-      const end = p.log.highWatermark;
-      while (offset < end) {
-        const read = await p.log.read(offset, 1 << 20, true, end);
-        if (read.records.length === 0) break;
-        for (const bytes of read.records) {
-          const batch = decodeBatch(bytes);
-          offset = batch.baseOffset + batch.lastOffsetDelta + 1;
-          if ((batch.attributes & CONTROL_BIT) !== 0) continue;
-          for (const rec of batch.records) {
-            if (rec.key === null) continue;
-            try {
-              this.replay(rec.key, rec.value);
-              records++;
-            } catch (err) {
-              this.log.warn({ err, partition: p.index, offset: batch.baseOffset }, 'skipping an unreadable record of __consumer_offsets');
-            }
+      await this.scanPartition(p, record => {
+        this.replay(record);
+        records++;
+      });
+    }
+    for (const groupId of this.offsets.keys()) this.ensureSimpleGroup(groupId);
+    for (const group of this.groups.values()) {
+      for (const m of group.members.values()) this.rescheduleHeartbeat(group, m);
+    }
+    this.consumer.onLoaded(this.clock.now());
+    this.log.info({ groups: this.groups.size, consumerGroups: this.consumer.groupIds().length, records, ms: Date.now() - started }, 'loaded group metadata and offsets');
+  }
+
+  /** Reads every record of a partition of __consumer_offsets, in log order; unreadable ones are logged and skipped. */
+  private async scanPartition(p: Partition, onRecord: (record: GroupRecord) => void): Promise<void> {
+    let offset = p.log.logStartOffset;
+    const end = p.log.highWatermark;
+    while (offset < end) {
+      const read = await p.log.read(offset, 1 << 20, true, end);
+      if (read.records.length === 0) break;
+      for (const bytes of read.records) {
+        const batch = decodeBatch(bytes);
+        offset = batch.baseOffset + batch.lastOffsetDelta + 1;
+        if ((batch.attributes & CONTROL_BIT) !== 0) continue;
+        for (const rec of batch.records) {
+          if (rec.key === null) continue;
+          try {
+            onRecord(decodeRecord(rec.key, rec.value));
+          } catch (err) {
+            this.log.warn({ err, partition: p.index, offset: batch.baseOffset }, 'skipping an unreadable record of __consumer_offsets');
           }
         }
       }
     }
-    for (const group of this.groups.values()) {
-      for (const m of group.members.values()) this.rescheduleHeartbeat(group, m);
-    }
-    this.log.info({ groups: this.groups.size, records, ms: Date.now() - started }, 'loaded group metadata and offsets');
+  }
+
+  /**
+   * Forgets a group's metadata and reads it back from the log (Kafka reverts to its last
+   * committed state): after a failed write of records already applied in memory. Offsets are
+   * applied only once written, so they are not read again.
+   */
+  private async reloadGroup(groupId: string): Promise<void> {
+    const p = this.partitionOf(groupId);
+    this.consumer.unload(groupId);
+    const classic = this.groups.get(groupId);
+    if (classic !== undefined) this.dropClassicGroup(classic);
+    if (p === undefined) return;
+    await this.scanPartition(p, record => {
+      if ('group' in record.key && record.key.group === groupId && record.key.type !== 'offset') this.replay(record);
+    });
+    if (this.offsets.has(groupId)) this.ensureSimpleGroup(groupId);
+    const group = this.groups.get(groupId);
+    if (group !== undefined) for (const m of group.members.values()) this.rescheduleHeartbeat(group, m);
+    this.consumer.onLoaded(this.clock.now(), [groupId]);
+    this.scheduleConsumerTimer();
+  }
+
+  /** A group with offsets but no metadata is a simple (classic, Empty) group, as Kafka's are. */
+  private ensureSimpleGroup(groupId: string): void {
+    if (!this.groups.has(groupId) && this.consumer.group(groupId) === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.clock.now()));
   }
 
   /** Applies one stored record to the in-memory state, as Kafka's replay does. */
-  private replay(keyBytes: Buffer, valueBytes: Buffer | null): void {
-    const { key, value } = decodeRecord(keyBytes, valueBytes);
+  private replay(record: GroupRecord): void {
+    if (this.consumer.replay(record)) {
+      // a group id is one type at a time: the log tombstones the other first
+      const groupId = 'group' in record.key ? record.key.group : '';
+      const shadow = record.value === null ? undefined : this.groups.get(groupId);
+      if (shadow !== undefined && shadow.is('Empty')) this.groups.delete(groupId);
+      return;
+    }
+    const { key, value } = record;
     const now = this.clock.now();
     if (key.type === 'offset') {
       if (value === null) this.deleteOffset(key.group, key.topic, key.partition);
@@ -311,8 +382,8 @@ export class GroupCoordinator {
           commitTimestamp: v.commitTimestamp,
           expireTimestamp: v.expireTimestamp >= 0 ? v.expireTimestamp : null,
         });
-        // a simple group exists as soon as it has offsets
-        if (!this.groups.has(key.group)) this.groups.set(key.group, new ClassicGroup(key.group, now));
+        // a simple group exists as soon as it has offsets (a consumer group's offsets are its own)
+        this.ensureSimpleGroup(key.group);
       }
     } else if (key.type === 'group') {
       if (value === null) {
@@ -338,7 +409,6 @@ export class GroupCoordinator {
       group.subscribedTopics = this.computeSubscribedTopics(group);
       this.groups.set(key.group, group);
     }
-    // KIP-848 consumer-group records arrive with that protocol; until then they are skipped
   }
 
   private putOffset(group: string, topic: string, partition: number, value: CommittedOffset): void {
@@ -400,6 +470,16 @@ export class GroupCoordinator {
     if (check !== ErrorCode.NONE) return joinError(check, req.memberId);
 
     const isUnknownMember = req.memberId === '';
+    // an empty consumer group becomes a classic group when a classic member joins, as in Kafka;
+    // classic members in a consumer group with members (Kafka's mixed groups) are not built
+    const prelude: Record[] = [];
+    const consumerGroup = this.consumer.group(req.groupId);
+    if (consumerGroup !== undefined) {
+      if (consumerGroup.state !== 'Empty') return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId);
+      if (!isUnknownMember) return joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId);
+      prelude.push(...this.consumer.deleteGroup(req.groupId).records.map(encodeRecord));
+      this.log.info({ group: req.groupId }, 'the empty consumer group becomes a classic group');
+    }
     let group = this.groups.get(req.groupId);
     const isNewGroup = group === undefined;
     if (group === undefined) {
@@ -417,7 +497,11 @@ export class GroupCoordinator {
     }
     if (isNewGroup) {
       // Kafka writes the new, empty group so it exists in the log from the start
-      const code = await this.write(req.groupId, [this.groupMetadataRecord(group, null)]);
+      const code = await this.write(req.groupId, [...prelude, this.groupMetadataRecord(group, null)]);
+      if (code !== ErrorCode.NONE && prelude.length > 0) {
+        await this.reloadGroup(req.groupId);
+        return joinError(code, req.memberId);
+      }
       if (code !== ErrorCode.NONE && group.is('Empty') && group.members.size === 0) {
         this.groups.delete(req.groupId);
         return joinError(code, req.memberId);
@@ -442,11 +526,7 @@ export class GroupCoordinator {
 
   /** Kafka's member ids: the client id (or group.instance.id), '-', and a java.util.UUID in its text form. */
   private newMemberId(prefix: string): string {
-    const b = this.deps.random(16);
-    b[6] = (b[6]! & 0x0f) | 0x40;
-    b[8] = (b[8]! & 0x3f) | 0x80;
-    const h = b.toString('hex');
-    return `${prefix}-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    return `${prefix}-${javaUuid(this.deps.random(16))}`;
   }
 
   private joinNewMember(group: ClassicGroup, req: JoinRequest): Promise<JoinResult> {
@@ -860,6 +940,8 @@ export class GroupCoordinator {
 
   /** Validates an OffsetCommit against the group (Kafka's validateOffsetCommit); creates a simple group when allowed. */
   private validateCommit(req: OffsetCommitRequest): number {
+    const consumerGroup = this.consumer.group(req.groupId);
+    if (consumerGroup !== undefined) return consumerGroup.offsetCommitError(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, false, req.apiVersion);
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
       if (req.generationIdOrMemberEpoch >= 0) return req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
@@ -934,11 +1016,16 @@ export class GroupCoordinator {
    * OffsetFetch for one group: `topics` null asks for every committed offset. Unknown groups and
    * partitions without a commit answer offset -1, as Kafka does.
    */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets {
+  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, member: { memberId: string | null; memberEpoch: number } | null = null): FetchedOffsets {
     const check = this.coordinatorCheck(groupId);
     if (check !== ErrorCode.NONE) return { errorCode: check, topics: [] };
+    // v9+ name the member: a consumer group checks its epoch (a classic group does not, as in Kafka)
+    const consumerGroup = this.consumer.group(groupId);
+    const invalid = consumerGroup === undefined || member === null ? ErrorCode.NONE : consumerGroup.offsetFetchError(member.memberId, member.memberEpoch);
+    if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
     const group = this.groups.get(groupId);
-    const stored = group === undefined || group.is('Dead') ? undefined : this.offsets.get(groupId);
+    const known = consumerGroup !== undefined || (group !== undefined && !group.is('Dead'));
+    const stored = known ? this.offsets.get(groupId) : undefined;
     const entry = (partitionIndex: number, o: CommittedOffset | undefined) =>
       o === undefined
         ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
@@ -960,13 +1047,21 @@ export class GroupCoordinator {
   async deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[]): Promise<{ errorCode: number; topics: TopicPartitionErrors }> {
     const check = this.coordinatorCheck(groupId);
     if (check !== ErrorCode.NONE) return { errorCode: check, topics: [] };
+    const consumerGroup = this.consumer.group(groupId);
     const group = this.groups.get(groupId);
-    if (group === undefined || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-    if (!group.is('Empty') && !group.usesConsumerProtocol()) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    let isSubscribed: (topic: string) => boolean;
+    if (consumerGroup !== undefined) {
+      const subscribed = consumerGroup.subscribedTopicNames();
+      isSubscribed = topic => subscribed.has(topic);
+    } else {
+      if (group === undefined || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+      if (!group.is('Empty') && !group.usesConsumerProtocol()) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+      isSubscribed = topic => !group.is('Empty') && group.isSubscribedToTopic(topic);
+    }
     const records: Record[] = [];
     const deleted: [string, number][] = [];
     const out: TopicPartitionErrors = topics.map(t => {
-      const subscribed = !group.is('Empty') && group.isSubscribedToTopic(t.name);
+      const subscribed = isSubscribed(t.name);
       return {
         name: t.name,
         partitions: t.partitions.map(p => {
@@ -985,6 +1080,115 @@ export class GroupCoordinator {
     return { errorCode: ErrorCode.NONE, topics: out };
   }
 
+  // ---- KIP-848 consumer groups ----------------------------------------------------------------
+
+  /** The cluster's topics as the consumer groups see them; the same Map while the metadata is unchanged. */
+  private consumerContext(): ConsumerGroupContext {
+    const cluster = this.deps.cluster;
+    if (this.topicsCache === null || this.topicsCache.version !== cluster.metadataVersion) {
+      const topics = new Map<string, TopicInfo>();
+      for (const t of cluster.topics()) topics.set(t.name, { id: t.id, partitions: t.partitions.length, internal: t.internal });
+      this.topicsCache = { version: cluster.metadataVersion, topics };
+    }
+    return { now: this.clock.now(), topics: this.topicsCache.topics, metadataVersion: this.topicsCache.version };
+  }
+
+  /** Appends a consumer group's records; when that fails, the group is read back from the log and the error returned. */
+  private async writeConsumerRecords(groupId: string, records: GroupRecord[]): Promise<number> {
+    const code = await this.write(groupId, records.map(encodeRecord));
+    if (code !== ErrorCode.NONE) await this.reloadGroup(groupId);
+    return code;
+  }
+
+  /**
+   * ConsumerGroupHeartbeat (KIP-848). The answer is given once the records are written. An empty
+   * classic group of the same id (a simple group with only offsets, say) becomes a consumer group
+   * on a member's first heartbeat, as in Kafka; a classic group with members is not converted
+   * (Kafka's online upgrade is not built) and is answered as Kafka answers with the migration
+   * policy disabled.
+   */
+  async consumerHeartbeat(req: ConsumerGroupHeartbeatRequest, ctx: { apiVersion: number; clientId: string; clientHost: string }): Promise<ConsumerGroupHeartbeatResponse> {
+    const error = (errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse => ({
+      throttleTimeMs: 0,
+      errorCode,
+      errorMessage,
+      memberId: null,
+      memberEpoch: 0,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    });
+    const check = this.coordinatorCheck(req.groupId);
+    if (check !== ErrorCode.NONE) return error(check);
+    const invalid = this.consumer.invalidHeartbeat(req, ctx.apiVersion);
+    if (invalid !== null) return invalid;
+    const records: GroupRecord[] = [];
+    const classic = this.consumer.group(req.groupId) === undefined ? this.groups.get(req.groupId) : undefined;
+    if (classic !== undefined) {
+      if (req.memberEpoch !== 0 || !classic.is('Empty')) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group`);
+      // Kafka deletes the empty classic group in the batch that creates the consumer group
+      this.groups.delete(req.groupId);
+      records.push({ key: { type: 'group', group: req.groupId }, value: null });
+    }
+    const result = this.consumer.heartbeat(req, { ...this.consumerContext(), ...ctx });
+    if (classic !== undefined) {
+      if (result.response.errorCode !== ErrorCode.NONE) this.groups.set(req.groupId, classic);
+      else {
+        this.dropClassicGroup(classic);
+        this.log.info({ group: req.groupId }, 'the empty classic group becomes a consumer group');
+      }
+    }
+    if (result.response.errorCode !== ErrorCode.NONE) return result.response;
+    records.push(...result.records);
+    if (result.deadline !== null) this.scheduleConsumerTimer();
+    const code = await this.writeConsumerRecords(req.groupId, records);
+    return code === ErrorCode.NONE ? result.response : error(code);
+  }
+
+  /** Keeps one timer at the earliest consumer-group deadline. */
+  private scheduleConsumerTimer(): void {
+    if (this.closed || !this.loaded) return;
+    const next = this.consumer.nextDeadline();
+    if (this.consumerTimer !== null) {
+      if (next !== null && this.consumerTimer.at <= next) return;
+      this.consumerTimer.timer.cancel();
+      this.consumerTimer = null;
+    }
+    if (next === null) return;
+    const timer = this.clock.setTimeout(
+      () => {
+        this.consumerTimer = null;
+        this.expireConsumerMembers()
+          .catch(err => this.log.error({ err }, 'expiring consumer group members failed'))
+          .finally(() => this.scheduleConsumerTimer());
+      },
+      Math.max(0, next - this.clock.now()),
+    );
+    this.consumerTimer = { at: next, timer };
+  }
+
+  /** Fences the consumer-group members whose session or rebalance timeout passed, and writes what changed. */
+  private async expireConsumerMembers(): Promise<void> {
+    const expired = this.consumer.expire(this.consumerContext());
+    await Promise.all(
+      expired.map(async e => {
+        for (const f of e.fenced) {
+          this.log.info({ group: f.groupId, member: f.memberId }, f.reason === 'session' ? 'consumer group member fenced: its session timed out' : 'consumer group member fenced: it did not revoke its partitions within the rebalance timeout');
+        }
+        await this.writeConsumerRecords(e.groupId, e.records);
+      }),
+    );
+  }
+
+  /** ConsumerGroupDescribe: each group in request order; classic groups are GROUP_ID_NOT_FOUND, as in Kafka. */
+  describeConsumerGroups(groupIds: readonly string[]): ConsumerGroupDescribeResponseDescribedGroup[] {
+    const topics = this.consumerContext().topics;
+    return groupIds.map(groupId => {
+      const check = this.coordinatorCheck(groupId);
+      if (check !== ErrorCode.NONE) return { ...defaultConsumerGroupDescribeResponseDescribedGroup(), groupId, errorCode: check };
+      return this.consumer.describe([groupId], topics)[0]!;
+    });
+  }
+
   // ---- group admin --------------------------------------------------------------------------
 
   describe(groupId: string, apiVersion: number): DescribedGroup {
@@ -993,8 +1197,10 @@ export class GroupCoordinator {
     if (check !== ErrorCode.NONE) return { ...base, errorCode: check, groupState: '' };
     const group = this.groups.get(groupId);
     if (group === undefined || group.is('Dead')) {
-      // v6 (KIP-1043) names the missing group; older versions describe it as Dead
-      if (apiVersion >= 6) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} not found.`, groupState: 'Dead' };
+      // v6 (KIP-1043) names the missing group; older versions describe it as Dead. A consumer
+      // group is not a classic group to this API.
+      const message = this.consumer.group(groupId) === undefined ? `Group ${groupId} not found.` : `Group ${groupId} is not a classic group.`;
+      if (apiVersion >= 6) return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: message, groupState: 'Dead' };
       return { ...base, errorCode: ErrorCode.NONE, groupState: 'Dead' };
     }
     const stable = group.is('Stable');
@@ -1027,6 +1233,12 @@ export class GroupCoordinator {
       if (types.size > 0 && !types.has(g.type)) continue;
       out.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: g.type });
     }
+    for (const g of this.consumer.listGroups()) {
+      if (this.coordinatorCheck(g.groupId) !== ErrorCode.NONE) continue;
+      if (states.size > 0 && !states.has(g.groupState.toLowerCase())) continue;
+      if (types.size > 0 && !types.has(g.groupType)) continue;
+      out.push(g);
+    }
     return { errorCode: ErrorCode.NONE, groups: out };
   }
 
@@ -1034,24 +1246,43 @@ export class GroupCoordinator {
   async deleteGroup(groupId: string): Promise<number> {
     const check = this.coordinatorCheck(groupId);
     if (check !== ErrorCode.NONE) return check;
+    const offsetTombstones = (): Record[] => {
+      const out: Record[] = [];
+      for (const [topic, parts] of this.offsets.get(groupId) ?? []) for (const p of parts.keys()) out.push(this.offsetTombstone(groupId, topic, p));
+      return out;
+    };
+    if (this.consumer.group(groupId) !== undefined) {
+      const deleted = this.consumer.deleteGroup(groupId);
+      if (deleted.errorCode !== ErrorCode.NONE) return deleted.errorCode;
+      const code = await this.write(groupId, [...offsetTombstones(), ...deleted.records.map(encodeRecord)], true);
+      if (code !== ErrorCode.NONE) {
+        await this.reloadGroup(groupId);
+        return code;
+      }
+      this.offsets.delete(groupId);
+      return ErrorCode.NONE;
+    }
     const group = this.groups.get(groupId);
     if (group === undefined || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
-    const records: Record[] = [];
-    for (const [topic, parts] of this.offsets.get(groupId) ?? []) for (const p of parts.keys()) records.push(this.offsetTombstone(groupId, topic, p));
-    records.push(this.groupTombstone(groupId));
-    const code = await this.write(groupId, records, true);
+    const code = await this.write(groupId, [...offsetTombstones(), this.groupTombstone(groupId)], true);
     if (code !== ErrorCode.NONE) return code;
     this.removeGroup(group);
     return ErrorCode.NONE;
   }
 
   private removeGroup(group: ClassicGroup): void {
+    this.dropClassicGroup(group);
+    this.offsets.delete(group.groupId);
+  }
+
+  /** Forgets a classic group's metadata (not its offsets). */
+  private dropClassicGroup(group: ClassicGroup): void {
     group.joinTimer?.cancel();
     group.syncTimer?.cancel();
+    for (const m of group.members.values()) m.heartbeat?.cancel();
     group.transitionTo('Dead', this.clock.now());
     this.groups.delete(group.groupId);
-    this.offsets.delete(group.groupId);
   }
 
   /** Committed offset against the log end offset for each partition the group has committed. */
@@ -1070,7 +1301,7 @@ export class GroupCoordinator {
 
   /** The ids of the groups this node knows (any state but Dead). */
   groupIds(): string[] {
-    return [...this.groups.keys()];
+    return [...this.groups.keys(), ...this.consumer.groupIds()];
   }
 
   // ---- offset expiration --------------------------------------------------------------------
@@ -1091,48 +1322,83 @@ export class GroupCoordinator {
    * a simple group, from the commit. An empty group left without offsets is deleted.
    */
   async expireOffsets(): Promise<number> {
-    const now = this.clock.now();
     let expired = 0;
     for (const group of [...this.groups.values()]) {
       if (this.coordinatorCheck(group.groupId) !== ErrorCode.NONE) continue;
-      const byTopic = this.offsets.get(group.groupId);
-      const records: Record[] = [];
-      const gone: [string, number][] = [];
       let base: ((o: CommittedOffset) => number) | null = null;
       if (group.isSimple) base = o => o.commitTimestamp;
       else if (group.is('Empty')) base = () => group.stateTimestamp;
-      if (base !== null) {
-        for (const [topic, parts] of byTopic ?? []) {
-          for (const [p, o] of parts) {
-            const dead = o.expireTimestamp !== null ? now >= o.expireTimestamp : now - base(o) >= this.retentionMs;
-            if (dead) {
-              records.push(this.offsetTombstone(group.groupId, topic, p));
-              gone.push([topic, p]);
-            }
-          }
-        }
-      }
-      const emptiesGroup = group.is('Empty') && (byTopic === undefined || gone.length === countOffsets(byTopic));
-      if (emptiesGroup) records.push(this.groupTombstone(group.groupId));
+      const { records, gone, emptied } = this.expiredOffsets(group.groupId, base, group.is('Empty'));
+      if (emptied) records.push(this.groupTombstone(group.groupId));
       if (records.length === 0) continue;
       const code = await this.write(group.groupId, records, true);
       if (code !== ErrorCode.NONE) continue;
       for (const [t, p] of gone) this.deleteOffset(group.groupId, t, p);
       expired += gone.length;
       // the write may have let a member join meanwhile
-      if (emptiesGroup && group.is('Empty') && this.groups.get(group.groupId) === group) {
+      if (emptied && group.is('Empty') && this.groups.get(group.groupId) === group) {
         this.log.info({ group: group.groupId }, 'group has no offsets left and is deleted');
         this.removeGroup(group);
       }
     }
+    // a consumer group's offsets expire from their commit, except for the topics it subscribes to
+    for (const groupId of this.consumer.groupIds()) {
+      const group = this.consumer.group(groupId);
+      if (group === undefined || this.coordinatorCheck(groupId) !== ErrorCode.NONE) continue;
+      const subscribed = group.subscribedTopicNames();
+      const { records, gone, emptied } = this.expiredOffsets(groupId, o => o.commitTimestamp, group.state === 'Empty', subscribed);
+      if (emptied) {
+        records.push(...this.consumer.deleteGroup(groupId).records.map(encodeRecord));
+        this.log.info({ group: groupId }, 'consumer group has no offsets left and is deleted');
+      }
+      if (records.length === 0) continue;
+      const code = await this.write(groupId, records, true);
+      if (code !== ErrorCode.NONE) {
+        if (emptied) await this.reloadGroup(groupId);
+        continue;
+      }
+      for (const [t, p] of gone) this.deleteOffset(groupId, t, p);
+      expired += gone.length;
+    }
     if (expired > 0) this.log.info({ expired }, 'removed expired offsets');
     return expired;
+  }
+
+  /**
+   * The group's offsets past retention (or their explicit expire time), as tombstones; `base`
+   * null keeps them all. `emptied`: the group is empty and would keep no offset.
+   */
+  private expiredOffsets(
+    groupId: string,
+    base: ((o: CommittedOffset) => number) | null,
+    isEmpty: boolean,
+    keep: ReadonlySet<string> = new Set(),
+  ): { records: Record[]; gone: [string, number][]; emptied: boolean } {
+    const now = this.clock.now();
+    const byTopic = this.offsets.get(groupId);
+    const records: Record[] = [];
+    const gone: [string, number][] = [];
+    if (base !== null) {
+      for (const [topic, parts] of byTopic ?? []) {
+        if (keep.has(topic)) continue;
+        for (const [p, o] of parts) {
+          const dead = o.expireTimestamp !== null ? now >= o.expireTimestamp : now - base(o) >= this.retentionMs;
+          if (dead) {
+            records.push(this.offsetTombstone(groupId, topic, p));
+            gone.push([topic, p]);
+          }
+        }
+      }
+    }
+    return { records, gone, emptied: isEmpty && (byTopic === undefined || gone.length === countOffsets(byTopic)) };
   }
 
   close(): void {
     this.closed = true;
     this.expiryTimer?.cancel();
     this.expiryTimer = null;
+    this.consumerTimer?.timer.cancel();
+    this.consumerTimer = null;
     for (const t of this.pendingExpiry.values()) t.cancel();
     this.pendingExpiry.clear();
     for (const g of this.groups.values()) {
@@ -1146,6 +1412,14 @@ export class GroupCoordinator {
       }
     }
   }
+}
+
+/** A random java.util.UUID in its text form (version 4). */
+function javaUuid(b: Buffer): string {
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function countOffsets(byTopic: Map<string, Map<number, CommittedOffset>>): number {

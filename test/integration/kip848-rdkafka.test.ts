@@ -1,0 +1,154 @@
+// A KIP-848 consumer group driven by librdkafka 2.12 (node-rdkafka 3.6.1, which builds its bundled
+// librdkafka) with group.protocol=consumer: members join and leave with ConsumerGroupHeartbeat,
+// the broker's uniform assignor spreads the partitions, every message is consumed exactly once,
+// commits carry member epochs, and a regex subscription picks up a topic created later.
+import t, { type Test } from 'tap';
+import Kafka from 'node-rdkafka';
+import { Kafka as KafkaJs, logLevel } from 'kafkajs';
+import { testBroker, testClient, waitFor } from '../helpers/broker.js';
+import type { RunningBroker } from '../../src/index.js';
+
+const WAIT_MS = 30_000;
+
+// short heartbeats and sessions so the test's rebalances take seconds, not Kafka's 5 s and 45 s
+const BROKER_CONFIG = {
+  'group.consumer.heartbeat.interval.ms': 200,
+  'group.consumer.min.heartbeat.interval.ms': 100,
+  'group.consumer.session.timeout.ms': 3000,
+  'group.consumer.min.session.timeout.ms': 1000,
+};
+
+interface Member {
+  id: string;
+  consumer: Kafka.KafkaConsumer;
+  seen: string[];
+  partitions(): string[];
+  close(): Promise<void>;
+}
+
+async function member(t: Test, b: RunningBroker, group: string, name: string, topics: (string | RegExp)[]): Promise<Member> {
+  const consumer = new Kafka.KafkaConsumer(
+    {
+      'bootstrap.servers': b.bootstrap,
+      'group.id': group,
+      'group.protocol': 'consumer',
+      'client.id': name,
+      'enable.auto.commit': true,
+      'auto.commit.interval.ms': 100,
+      'topic.metadata.refresh.interval.ms': 500,
+      rebalance_cb: true,
+      // librdkafka logs through the event loop only when asked to
+      'log.connection.close': false,
+    },
+    { 'auto.offset.reset': 'earliest' },
+  );
+  const seen: string[] = [];
+  consumer.on('data', m => seen.push(`${m.topic}/${m.partition}/${m.offset}`));
+  consumer.on('event.error', err => t.comment(`${name}: ${err.message}`));
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: WAIT_MS }, err => (err ? reject(err) : resolve())));
+  consumer.subscribe(topics);
+  consumer.consume();
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await new Promise<void>(resolve => consumer.disconnect(() => resolve()));
+  };
+  t.teardown(close);
+  return {
+    id: name,
+    consumer,
+    seen,
+    partitions: () =>
+      consumer
+        .assignments()
+        .map(a => `${a.topic}/${a.partition}`)
+        .sort(),
+    close,
+  };
+}
+
+async function produce(b: RunningBroker, topic: string, count: number, partitions: number): Promise<void> {
+  const kafka = new KafkaJs({ brokers: [b.bootstrap], clientId: 'kip848-producer', logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ value: `m${i}`, partition: i % partitions })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function createTopics(b: RunningBroker, topics: [string, number][]): Promise<void> {
+  const kafka = new KafkaJs({ brokers: [b.bootstrap], clientId: 'kip848-admin', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: topics.map(([topic, numPartitions]) => ({ topic, numPartitions })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function describeGroup(b: RunningBroker, group: string): Promise<{ state: string; epoch: number; assignor: string; members: string[] }> {
+  const c = await testClient({ teardown: () => {} }, b);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded from the spec at run time
+    const g: any = (await c.call(69, 1, { groupIds: [group], includeAuthorizedOperations: false })).groups[0];
+    return { state: g.groupState, epoch: g.groupEpoch, assignor: g.assignorName, members: g.members.map((m: { clientId: string }) => m.clientId).sort() };
+  } finally {
+    c.close();
+  }
+}
+
+t.test('librdkafka is 2.12 or later (KIP-848 consumer protocol)', async t => {
+  const [major, minor] = Kafka.librdkafkaVersion.split('.').map(Number);
+  t.ok(major! > 2 || (major === 2 && minor! >= 12), `librdkafka ${Kafka.librdkafkaVersion}`);
+});
+
+t.test('members join and leave a consumer group; every message is consumed exactly once', async t => {
+  const b = await testBroker(t, { config: BROKER_CONFIG });
+  await createTopics(b, [['t', 6]]);
+  await produce(b, 't', 60, 6);
+
+  const a = await member(t, b, 'kip848', 'member-a', ['t']);
+  await waitFor(() => a.partitions().length === 6 && a.seen.length === 60, WAIT_MS, 'member a to own all six partitions and read the 60 messages');
+  const d1 = await describeGroup(b, 'kip848');
+  t.same([d1.state, d1.assignor, d1.members], ['Stable', 'uniform', ['member-a']], 'a Stable consumer group of one, assigned by the broker');
+
+  const m2 = await member(t, b, 'kip848', 'member-b', ['t']);
+  await waitFor(() => a.partitions().length === 3 && m2.partitions().length === 3, WAIT_MS, 'the partitions to be split three and three');
+  t.same([...a.partitions(), ...m2.partitions()].sort(), ['t/0', 't/1', 't/2', 't/3', 't/4', 't/5'], 'each partition is owned once');
+  const d2 = await describeGroup(b, 'kip848');
+  t.same([d2.state, d2.members], ['Stable', ['member-a', 'member-b']]);
+  t.ok(d2.epoch > d1.epoch, 'the group epoch grew');
+
+  await produce(b, 't', 60, 6);
+  await waitFor(() => a.seen.length + m2.seen.length === 120, WAIT_MS, 'the second 60 messages to be consumed');
+  t.ok(m2.seen.length > 0, 'the second member consumes its share');
+
+  // b leaves: a takes its partitions back and resumes from b's committed offsets
+  await m2.close();
+  await waitFor(() => a.partitions().length === 6, WAIT_MS, 'member a to own all six partitions again');
+  await produce(b, 't', 30, 6);
+  await waitFor(() => a.seen.length + m2.seen.length >= 150, WAIT_MS, 'the last 30 messages to be consumed');
+  const all = [...a.seen, ...m2.seen];
+  t.equal(all.length, 150, 'no message consumed twice');
+  t.equal(new Set(all).size, 150, 'every message consumed once');
+  const d3 = await describeGroup(b, 'kip848');
+  t.same([d3.state, d3.members], ['Stable', ['member-a']]);
+  await a.close();
+  await waitFor(async () => (await describeGroup(b, 'kip848')).state === 'Empty', WAIT_MS, 'the group to be empty');
+});
+
+t.test('a regex subscription takes in a matching topic created while the group runs', async t => {
+  const b = await testBroker(t, { config: BROKER_CONFIG });
+  await createTopics(b, [['orders-eu', 2], ['audit', 1]]);
+  const m = await member(t, b, 'kip848-regex', 'member-r', [/^orders-.*/]);
+  await waitFor(() => m.partitions().length === 2, WAIT_MS, 'the matching topic to be assigned');
+  await createTopics(b, [['orders-us', 3]]);
+  await waitFor(() => m.partitions().length === 5, WAIT_MS, 'the new matching topic to be assigned');
+  t.same(m.partitions(), ['orders-eu/0', 'orders-eu/1', 'orders-us/0', 'orders-us/1', 'orders-us/2'], 'audit is not subscribed');
+  await produce(b, 'orders-us', 9, 3);
+  await waitFor(() => m.seen.length === 9, WAIT_MS, 'the new topic to be consumed');
+});
