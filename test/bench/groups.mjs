@@ -6,17 +6,8 @@
 // heartbeat, so the figure is measured twice: with kafkajs's default heartbeat interval (3 s, what
 // a user gets) and with 100 ms (closer to the broker's own cost).
 // Env: MEMBERS (10), PARTITIONS (100), RUNS (3).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MEMBERS = Number(process.env.MEMBERS ?? 10);
-const PARTITIONS = Number(process.env.PARTITIONS ?? 100);
-const RUNS = Number(process.env.RUNS ?? 3);
-
-const { startBroker } = await import(path.join(ROOT, 'dist/index.js'));
-const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { MEMBERS, PARTITIONS, RUNS, median, startBroker } from './group-bench-common.mjs';
 
 /** One measurement: ms from the last member's join to every member fetching its final assignment. */
 async function once(heartbeatInterval, run) {
