@@ -349,3 +349,28 @@ t.test('a regex subscription picks up topics created later', async t => {
   t.same(a.assignment.find(tp => tp.topicId === id2)?.partitions, [0, 1], 'the new matching topic is assigned');
   t.equal(a.assignment.length, 2, 'the non-matching topic is not');
 });
+
+t.test('a failed write of the group records is answered with an error and the group is read back as the log has it', async t => {
+  const { b, c } = await setup(t);
+  const a = new Member(c, 'g', 'member-a');
+  await a.beat();
+  const describeG = async () => (await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0];
+  const before = await describeG();
+  // the next append to __consumer_offsets fails as a full disk would make it
+  const replicas = b.broker.replicas;
+  const append = replicas.append.bind(replicas);
+  let failures = 1;
+  replicas.append = (p, ...rest) => {
+    if (p.topic.name === '__consumer_offsets' && failures-- > 0) {
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: 'injected', recordErrors: [], baseOffset: -1, logAppendTime: -1, logStartOffset: -1 };
+    }
+    return append(p, ...rest);
+  };
+  const refused = await heartbeat(c, 'g', { memberId: 'member-b', memberEpoch: 0 });
+  t.equal(refused.errorCode, ErrorCode.NOT_COORDINATOR, "Kafka's mapping of a storage error for group writes");
+  t.same(await describeG(), before, 'the join that was not written is gone: the group is as before');
+  const ra = await a.beat();
+  t.same([ra.errorCode, ra.memberEpoch], [ErrorCode.NONE, 1], 'the first member carries on at its epoch');
+  const rb = await heartbeat(c, 'g', { memberId: 'member-b', memberEpoch: 0 });
+  t.same([rb.errorCode, rb.memberEpoch], [ErrorCode.NONE, 2], 'the retried join is written and answered');
+});

@@ -1,7 +1,10 @@
 // A KIP-848 consumer group driven by librdkafka 2.12 (node-rdkafka 3.6.1, which builds its bundled
 // librdkafka) with group.protocol=consumer: members join and leave with ConsumerGroupHeartbeat,
 // the broker's uniform assignor spreads the partitions, every message is consumed exactly once,
-// commits carry member epochs, and a regex subscription picks up a topic created later.
+// commits carry member epochs, a killed member's partitions move after its session timeout, and a
+// regex subscription picks up a topic created later.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import Kafka from 'node-rdkafka';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
@@ -151,4 +154,48 @@ t.test('a regex subscription takes in a matching topic created while the group r
   t.same(m.partitions(), ['orders-eu/0', 'orders-eu/1', 'orders-us/0', 'orders-us/1', 'orders-us/2'], 'audit is not subscribed');
   await produce(b, 'orders-us', 9, 3);
   await waitFor(() => m.seen.length === 9, WAIT_MS, 'the new topic to be consumed');
+});
+
+t.test('a killed member is fenced after its session timeout and its partitions move, with nothing consumed twice', async t => {
+  const b = await testBroker(t, { config: BROKER_CONFIG });
+  await createTopics(b, [['t', 6]]);
+  await produce(b, 't', 60, 6);
+  const a = await member(t, b, 'kip848-kill', 'member-a', ['t']);
+  await waitFor(() => a.seen.length === 60, WAIT_MS, 'member a to read the first 60 messages');
+
+  // member b runs in a process of its own, so it can die without a goodbye
+  const script = fileURLToPath(new URL('./rdkafka/kip848-member.mjs', import.meta.url));
+  const child = spawn(process.execPath, [script, b.bootstrap, 'kip848-kill', 'member-b', 't'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let childAssigned: string[] = [];
+  let childConsumed = 0;
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffered.slice(0, nl)) as { assigned?: string[]; consumed?: number };
+      buffered = buffered.slice(nl + 1);
+      if (line.assigned) childAssigned = line.assigned;
+      if (line.consumed) childConsumed = line.consumed;
+    }
+  });
+  await waitFor(() => a.partitions().length === 3 && childAssigned.length === 3, WAIT_MS, 'the partitions to be split with the other process');
+  await produce(b, 't', 60, 6);
+  await waitFor(() => a.seen.length - 60 + childConsumed === 60, WAIT_MS, 'the second 60 messages to be consumed by the two');
+  // let the child's auto-commit (100 ms) cover what it read, then kill it
+  await new Promise(r => setTimeout(r, 500));
+  child.kill('SIGKILL');
+  const killedAt = Date.now();
+  await waitFor(() => a.partitions().length === 6, WAIT_MS, 'member a to take over the dead member\'s partitions');
+  const waited = Date.now() - killedAt;
+  t.ok(waited >= 2000, `the partitions moved after the session timeout (3000 ms), not before (${waited} ms)`);
+  const d = await describeGroup(b, 'kip848-kill');
+  t.same(d.members, ['member-a'], 'the dead member was fenced');
+  await produce(b, 't', 30, 6);
+  await waitFor(() => a.seen.length === 150 - childConsumed, WAIT_MS, 'member a to consume the rest from the committed offsets');
+  t.equal(new Set(a.seen).size, a.seen.length, 'member a read nothing twice');
+  t.equal(a.seen.length + childConsumed, 150, 'every message was consumed once by one of the two');
 });
