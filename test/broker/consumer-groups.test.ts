@@ -43,6 +43,9 @@ function heartbeat(c: TestClient, group: string, h: Hb, version = 1): Promise<an
   });
 }
 
+/** ConsumerGroupDescribe v1 of one group. */
+const describeCG = (c: TestClient, group: string): Promise<any> => c.call(CG_DESCRIBE, 1, { groupIds: [group], includeAuthorizedOperations: false }).then((r: any) => r.groups[0]);
+
 /** The partitions of an assignment, as "topicId:partition" sorted. */
 const owned = (r: any): { topicId: string; partitions: number[] }[] => (r.assignment?.topicPartitions ?? []).map((tp: any) => ({ topicId: tp.topicId, partitions: [...tp.partitions].sort((a: number, b: number) => a - b) }));
 const count = (o: { partitions: number[] }[]) => o.reduce((n, tp) => n + tp.partitions.length, 0);
@@ -164,7 +167,7 @@ t.test('bad heartbeats get Kafka errors and change nothing', async t => {
   const { c } = await setup(t);
   const a = new Member(c, 'g', 'member-a');
   await a.beat();
-  const before = (await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0];
+  const before = await describeCG(c, 'g');
   const cases: [string, Hb, number, number][] = [
     ['v1 without a member id', { memberId: '', memberEpoch: 0 }, 1, ErrorCode.INVALID_REQUEST],
     ['joining without a rebalance timeout', { memberId: 'x', memberEpoch: 0, rebalanceTimeoutMs: -1 }, 1, ErrorCode.INVALID_REQUEST],
@@ -181,7 +184,7 @@ t.test('bad heartbeats get Kafka errors and change nothing', async t => {
   }
   const empty = await c.call(CG_HEARTBEAT, 1, { groupId: '', memberId: 'm', memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 1000, subscribedTopicNames: ['t'], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [] });
   t.equal(empty.errorCode, ErrorCode.INVALID_REQUEST, 'an empty group id');
-  const after = (await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0];
+  const after = await describeCG(c, 'g');
   t.same(after, before, 'the group is unchanged');
   t.same((await c.call(CG_DESCRIBE, 1, { groupIds: ['other'], includeAuthorizedOperations: false })).groups[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND, 'no group was created');
 });
@@ -208,7 +211,7 @@ t.test('a member that stops heartbeating is fenced after group.consumer.session.
     await a.beat();
   }
   const d = await waitFor(async () => {
-    const g = (await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0];
+    const g = await describeCG(c, 'g');
     return g.members.length === 1 ? g : null;
   }, 5000, 'b to be fenced');
   t.equal(d.members[0].memberId, 'member-a');
@@ -252,9 +255,9 @@ t.test('DeleteGroups: a consumer group with members is refused; an empty one goe
   const del = () => c.call(DELETE_GROUPS, 2, { groupsNames: ['g'] }).then((r: any) => r.results[0].errorCode);
   t.equal(await del(), ErrorCode.NON_EMPTY_GROUP);
   await heartbeat(c, 'g', { memberId: 'member-a', memberEpoch: -1 });
-  t.equal((await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0].groupState, 'Empty');
+  t.equal((await describeCG(c, 'g')).groupState, 'Empty');
   t.equal(await del(), ErrorCode.NONE);
-  t.equal((await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  t.equal((await describeCG(c, 'g')).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   const f = await c.call(FETCH, 8, { groups: [{ groupId: 'g', topics: null }], requireStable: false });
   t.same(f.groups[0].topics, [], 'the offsets went with it');
   t.equal(await del(), ErrorCode.GROUP_ID_NOT_FOUND);
@@ -283,7 +286,7 @@ t.test('conversions: an empty classic group becomes a consumer group and back; g
   const j = await join('g');
   t.equal(j.errorCode, ErrorCode.MEMBER_ID_REQUIRED, 'the classic join proceeds');
   t.same((await c.call(LIST, 5, { statesFilter: [], typesFilter: [] })).groups.map((g: any) => [g.groupId, g.groupType]), [['g', 'classic']]);
-  t.equal((await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  t.equal((await describeCG(c, 'g')).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   // a classic group with members is not a consumer group
   const j2 = await join('g', j.memberId);
   t.equal(j2.errorCode, ErrorCode.NONE);
@@ -306,12 +309,12 @@ t.test('consumer groups survive a restart: members, epochs, assignments and offs
     await m2.beat();
     await settle([a, m2]);
     await c.call(COMMIT, 9, { groupId: 'g', generationIdOrMemberEpoch: a.memberEpoch, memberId: 'member-a', groupInstanceId: null, retentionTimeMs: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 11, committedLeaderEpoch: -1, committedMetadata: 'x' }] }] });
-    const before = (await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0];
+    const before = await describeCG(c, 'g');
     c.close();
     await b.close();
     b = await start();
     c = await TestClient.connect(b.bootstrap);
-    const after = (await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0];
+    const after = await describeCG(c, 'g');
     t.same(after, before, 'the same group, members and assignments');
     // the members carry on where they were
     const ra = await heartbeat(c, 'g', { memberId: 'member-a', memberEpoch: a.memberEpoch, owned: a.assignment });
@@ -354,8 +357,7 @@ t.test('a failed write of the group records is answered with an error and the gr
   const { b, c } = await setup(t);
   const a = new Member(c, 'g', 'member-a');
   await a.beat();
-  const describeG = async () => (await c.call(CG_DESCRIBE, 1, { groupIds: ['g'], includeAuthorizedOperations: false })).groups[0];
-  const before = await describeG();
+  const before = await describeCG(c, 'g');
   // the next append to __consumer_offsets fails as a full disk would make it
   const replicas = b.broker.replicas;
   const append = replicas.append.bind(replicas);
@@ -368,7 +370,7 @@ t.test('a failed write of the group records is answered with an error and the gr
   };
   const refused = await heartbeat(c, 'g', { memberId: 'member-b', memberEpoch: 0 });
   t.equal(refused.errorCode, ErrorCode.NOT_COORDINATOR, "Kafka's mapping of a storage error for group writes");
-  t.same(await describeG(), before, 'the join that was not written is gone: the group is as before');
+  t.same(await describeCG(c, 'g'), before, 'the join that was not written is gone: the group is as before');
   const ra = await a.beat();
   t.same([ra.errorCode, ra.memberEpoch], [ErrorCode.NONE, 1], 'the first member carries on at its epoch');
   const rb = await heartbeat(c, 'g', { memberId: 'member-b', memberEpoch: 0 });
