@@ -263,8 +263,8 @@ t.test('DeleteGroups: a consumer group with members is refused; an empty one goe
   t.equal(await del(), ErrorCode.GROUP_ID_NOT_FOUND);
 });
 
-t.test('conversions: an empty classic group becomes a consumer group and back; groups with members are not converted', async t => {
-  const { c } = await setup(t);
+t.test('conversions: an empty classic group becomes a consumer group and back; with group.consumer.migration.policy=disabled groups with members are not', async t => {
+  const { c } = await setup(t, { 'group.consumer.migration.policy': 'disabled' });
   // a simple group (offsets only) is an empty classic group
   await c.call(COMMIT, 8, { groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, committedMetadata: null }] }] });
   t.equal((await c.call(DESCRIBE, 5, { groups: ['g'], includeAuthorizedOperations: false })).groups[0].groupState, 'Empty');
@@ -275,10 +275,10 @@ t.test('conversions: an empty classic group becomes a consumer group and back; g
   t.same(listed.map((g: any) => [g.groupId, g.groupType]), [['g', 'consumer']], 'one group of that id, of the new type');
   const fetched = await c.call(FETCH, 9, { groups: [{ groupId: 'g', memberId: 'member-a', memberEpoch: 1, topics: [{ name: 't', partitionIndexes: [0] }] }], requireStable: false });
   t.equal(fetched.groups[0].topics[0].partitions[0].committedOffset, 3, 'the offsets stay');
-  // a classic member cannot join while the consumer group has members
-  const join = (group: string, memberId = '') =>
-    c.call(JOIN, 5, { groupId: group, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
-  t.equal((await join('g')).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  // a classic member of another protocol type cannot join the consumer group
+  const join = (group: string, memberId = '', protocolType = 'consumer') =>
+    c.call(JOIN, 5, { groupId: group, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType, protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
+  t.equal((await join('g', '', 'connect')).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   const described = (await c.call(DESCRIBE, 6, { groups: ['g'], includeAuthorizedOperations: false })).groups[0];
   t.same([described.errorCode, described.errorMessage], [ErrorCode.GROUP_ID_NOT_FOUND, 'Group g is not a classic group.'], 'DescribeGroups is for classic groups');
   // once empty, a classic member turns it back into a classic group

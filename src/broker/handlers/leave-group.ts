@@ -6,10 +6,10 @@ import { defaultLeaveGroupResponse, type LeaveGroupRequest, type LeaveGroupRespo
 
 export const handler: Handler<LeaveGroupRequest, LeaveGroupResponse> = {
   apiKey: 13,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const v = ctx.apiVersion;
     const members = v < 3 ? [{ memberId: req.memberId, groupInstanceId: null, reason: null }] : req.members;
-    const r = ctx.broker.groups.leave(req.groupId, members);
+    const r = await ctx.broker.groups.leave(req.groupId, members);
     if (v < 3) return { ...defaultLeaveGroupResponse(), errorCode: r.errorCode !== 0 ? r.errorCode : (r.members[0]?.errorCode ?? 0) };
     return { ...defaultLeaveGroupResponse(), errorCode: r.errorCode, members: r.members };
   },

@@ -20,23 +20,20 @@
 //   4. recompute the target assignment when the group epoch is ahead of the assignment epoch;
 //   5. move the member's current assignment one safe step towards its target (reconcile).
 //
-// Classic <-> consumer group conversion is the caller's (not done here). What Kafka does, per
-// group.consumer.migration.policy (default BIDIRECTIONAL):
-//   - ConsumerGroupHeartbeat (epoch 0) to a classic group: an EMPTY classic group is deleted
-//     (its GroupMetadata tombstone written) and a consumer group created; a non-empty one is
-//     upgraded online when the policy allows upgrades, its protocol type is "consumer" and it has
-//     no more members than group.consumer.max.size — every classic member becomes a consumer-group
-//     member (Stable, member epoch = the generation, classicMemberMetadata set, assignment decoded
-//     from the classic assignment; custom assignor userData refuses the upgrade) and members in a
-//     join or sync are told REBALANCE_IN_PROGRESS. Otherwise GROUP_ID_NOT_FOUND ("Group X is not a
-//     consumer group").
-//   - JoinGroup/SyncGroup/Heartbeat/LeaveGroup (classic protocol) to a consumer group: the member
-//     joins the consumer group as a "classic member", driven by its JoinGroup/SyncGroup timeouts.
-//     When the last consumer-protocol member leaves and only classic members remain, the group is
-//     downgraded online to a classic group (if the policy allows downgrades and the group fits
-//     group.classic.max.size). An empty consumer group hit by JoinGroup is deleted and replaced.
-// Members that joined through JoinGroup are therefore never created here; their records (with
-// classicMemberMetadata) are carried through replay untouched, and they expire like the others.
+// Mixed groups and conversions (consumer-group-classic.ts has the pure parts), per
+// group.consumer.migration.policy (default bidirectional):
+//   - classic members: JoinGroup/SyncGroup/Heartbeat/LeaveGroup to a consumer group with members
+//     (classicJoin/classicSync/classicHeartbeat/classicLeave). Such a member carries
+//     classicMemberMetadata, its generation is its member epoch, its session is its JoinGroup
+//     session timeout, and instead of a rebalance deadline it has Kafka's join timer (rejoin after
+//     REBALANCE_IN_PROGRESS) and sync timer (SyncGroup after JoinGroup).
+//   - upgrade (upgradeFromClassic): a classic group with members and protocol type "consumer" hit
+//     by a ConsumerGroupHeartbeat becomes a consumer group of classic members; the caller checks
+//     upgradeAllowed and writes the classic tombstone first.
+//   - downgrade: when the last consumer-protocol member leaves or is fenced and only classic members
+//     remain (or a classic static member replaces it), the group's records are tombstoned and a
+//     ClassicGroupSnapshot is handed back for the caller to build the classic group from.
+//   - empty groups of either type are deleted and replaced by the caller.
 import { createHash, randomBytes } from 'node:crypto';
 import type {
   ConsumerGroupDescribeResponseDescribedGroup,
@@ -65,7 +62,21 @@ import {
   type Partitions,
 } from './consumer-group-member.js';
 import { compileTopicRegex, TopicRegexError } from './consumer-group-regex.js';
-import type { GroupRecord } from './offsets-records.js';
+import { ConsumerProtocolError, decodeSubscription } from './consumer-protocol.js';
+import type { ClassicProtocol, GroupRecord } from './offsets-records.js';
+import {
+  classicAssignmentBytes,
+  classicSnapshotOf,
+  downgradeEnabled,
+  isClassic,
+  membersFromClassic,
+  partitionsByName,
+  partitionsToNames,
+  supportsClassicProtocols,
+  upgradeEnabled,
+  type ClassicGroupSnapshot,
+  type MigrationPolicy,
+} from './consumer-group-classic.js';
 
 export {
   EMPTY_PARTITIONS,
@@ -76,6 +87,7 @@ export {
   type Partitions,
 } from './consumer-group-member.js';
 export { compileTopicRegex, TopicRegexError } from './consumer-group-regex.js';
+export { ConversionError, MIGRATION_POLICIES, type ClassicGroupSnapshot, type ClassicMemberSnapshot, type MigrationPolicy } from './consumer-group-classic.js';
 
 /** Kafka's ConsumerGroupHeartbeatRequest.LEAVE_GROUP_MEMBER_EPOCH and LEAVE_GROUP_STATIC_MEMBER_EPOCH. */
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
@@ -108,6 +120,10 @@ export interface ConsumerGroupConfig {
    * internal topics by default, as the classic Java client's exclude.internal.topics=true did.
    */
   regexMatchesInternalTopics?: boolean;
+  /** group.consumer.migration.policy (Kafka's default: bidirectional). */
+  migrationPolicy?: MigrationPolicy;
+  /** group.max.size: a downgraded group must fit it (Kafka's classic group max size). */
+  classicMaxSize?: number;
 }
 
 export const CONSUMER_GROUP_CONFIG_DEFAULTS = {
@@ -158,18 +174,67 @@ export interface HeartbeatResult {
   records: GroupRecord[];
   /** The earliest deadline this call set (session or rebalance), or null: reschedule the timer if earlier. */
   deadline: number | null;
+  /** The member's leave downgraded the group: its records are tombstoned; the classic group is the caller's to create. */
+  downgrade?: ClassicGroupSnapshot | null;
 }
 
 export interface FencedMember {
   groupId: string;
   memberId: string;
-  reason: 'session' | 'rebalance';
+  /** session: no heartbeat in time; rebalance: did not revoke in time; join/sync: a classic member that did not rejoin or sync in time. */
+  reason: 'session' | 'rebalance' | 'join' | 'sync';
 }
 
 export interface ExpiryResult {
   groupId: string;
   records: GroupRecord[];
   fenced: FencedMember[];
+  /** The group was downgraded to this classic group (its records tombstoned, the classic group's record the caller's). */
+  downgrade: ClassicGroupSnapshot | null;
+}
+
+/** A JoinGroup to a consumer group with members (Kafka's classicGroupJoinToConsumerGroup). */
+export interface ClassicJoinInput {
+  groupId: string;
+  /** '' for a member without an id yet. */
+  memberId: string;
+  groupInstanceId: string | null;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: ClassicProtocol[];
+  /** JoinGroup v4+: a dynamic member without an id is first given one (KIP-394). */
+  requireKnownMemberId: boolean;
+}
+
+export interface ClassicContext extends ConsumerGroupContext {
+  clientId: string;
+  clientHost: string;
+}
+
+export interface ClassicJoinOutcome {
+  errorCode: number;
+  memberId: string;
+  /** The member epoch: a classic member's generation. */
+  generationId: number;
+  protocolName: string | null;
+  /** Already applied; append them. */
+  records: GroupRecord[];
+  /** The join replaced the last consumer-protocol member: the group is now this classic group. */
+  downgrade: ClassicGroupSnapshot | null;
+}
+
+export interface ClassicSyncOutcome {
+  errorCode: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignment: Buffer;
+}
+
+export interface ClassicMemberRef {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
 }
 
 // ---- errors ----------------------------------------------------------------------------------
@@ -275,6 +340,25 @@ function memberTombstones(group: string, memberId: string): GroupRecord[] {
 
 // ---- helpers ---------------------------------------------------------------------------------
 
+/**
+ * Kafka's ConsumerGroup.createGroupTombstoneRecords: every record of the group deleted, in an
+ * order replay accepts (assignments, the target, the members, regexes, then the group itself).
+ */
+function groupTombstones(group: ConsumerGroup): GroupRecord[] {
+  const g = group.groupId;
+  const out: GroupRecord[] = [];
+  for (const memberId of group.members.keys()) out.push({ key: { type: 'consumerGroupCurrentMemberAssignment', group: g, memberId }, value: null });
+  for (const memberId of new Set([...group.members.keys(), ...group.targetAssignment.keys()])) {
+    out.push({ key: { type: 'consumerGroupTargetAssignmentMember', group: g, memberId }, value: null });
+  }
+  out.push({ key: { type: 'consumerGroupTargetAssignmentMetadata', group: g }, value: null });
+  for (const memberId of group.members.keys()) out.push({ key: { type: 'consumerGroupMemberMetadata', group: g, memberId }, value: null });
+  for (const regex of group.resolvedRegexes.keys()) out.push({ key: { type: 'consumerGroupRegularExpression', group: g, regex }, value: null });
+  out.push({ key: { type: 'consumerGroupPartitionMetadata', group: g }, value: null });
+  out.push({ key: { type: 'consumerGroupMetadata', group: g }, value: null });
+  return out;
+}
+
 function sortedUnique(names: readonly string[]): string[] {
   return [...new Set(names)].sort();
 }
@@ -293,8 +377,15 @@ function sameMetadata(a: ConsumerGroupMember, b: ConsumerGroupMember): boolean {
     a.subscribedTopicRegex === b.subscribedTopicRegex &&
     a.rebalanceTimeoutMs === b.rebalanceTimeoutMs &&
     a.serverAssignor === b.serverAssignor &&
-    a.classicMemberMetadata === b.classicMemberMetadata
+    sameClassicMetadata(a.classicMemberMetadata, b.classicMemberMetadata)
   );
+}
+
+function sameClassicMetadata(a: ConsumerGroupMember['classicMemberMetadata'], b: ConsumerGroupMember['classicMemberMetadata']): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  if (a.sessionTimeoutMs !== b.sessionTimeoutMs || a.supportedProtocols.length !== b.supportedProtocols.length) return false;
+  return a.supportedProtocols.every((p, i) => p.name === b.supportedProtocols[i]!.name && p.metadata.equals(b.supportedProtocols[i]!.metadata));
 }
 
 const reverseIndexes = new WeakMap<ReadonlyMap<string, TopicInfo>, Map<string, string>>();
@@ -363,6 +454,10 @@ export class ConsumerGroup {
   readonly rebalanceDeadlines = new Map<string, { deadline: number; memberEpoch: number }>();
   /** regex -> metadata version it was last matched at (soft state, saves re-matching). */
   readonly regexCheckedAt = new Map<string, number>();
+  /** Classic members: the deadline to rejoin after REBALANCE_IN_PROGRESS (Kafka's join timer). */
+  readonly classicJoinDeadlines = new Map<string, number>();
+  /** Classic members: the deadline to send SyncGroup after a JoinGroup (Kafka's sync timer). */
+  readonly classicSyncDeadlines = new Map<string, number>();
 
   constructor(readonly groupId: string) {}
 
@@ -546,6 +641,8 @@ export class ConsumerGroup {
     if (old.instanceId !== null && this.staticMembers.get(old.instanceId) === memberId) this.staticMembers.delete(old.instanceId);
     this.sessionDeadlines.delete(memberId);
     this.rebalanceDeadlines.delete(memberId);
+    this.classicJoinDeadlines.delete(memberId);
+    this.classicSyncDeadlines.delete(memberId);
   }
 
   // Kafka's addPartitionEpochs/removePartitionEpochs: two members never hold one partition, and a
@@ -682,6 +779,8 @@ export class ConsumerGroupCoordinator {
       maxHeartbeatIntervalMs: config.maxHeartbeatIntervalMs ?? Math.max(d.maxHeartbeatIntervalMs, config.heartbeatIntervalMs),
       newMemberId: config.newMemberId ?? (() => randomUuid(n => randomBytes(n))),
       regexMatchesInternalTopics: config.regexMatchesInternalTopics ?? false,
+      migrationPolicy: config.migrationPolicy ?? 'bidirectional',
+      classicMaxSize: config.classicMaxSize ?? 2_147_483_647,
     };
     const c = this.config;
     // Kafka's GroupCoordinatorConfig requirements.
@@ -748,7 +847,7 @@ export class ConsumerGroupCoordinator {
     const groups = groupIds === undefined ? [...this.groups.values()] : [...groupIds].flatMap(id => this.groups.get(id) ?? []);
     for (const g of groups) {
       for (const m of g.members.values()) {
-        g.sessionDeadlines.set(m.memberId, now + this.config.sessionTimeoutMs);
+        g.sessionDeadlines.set(m.memberId, now + (m.classicMemberMetadata?.sessionTimeoutMs ?? this.config.sessionTimeoutMs));
         if (m.state === 'unrevoked_partitions') g.rebalanceDeadlines.set(m.memberId, { deadline: now + m.rebalanceTimeoutMs, memberEpoch: m.memberEpoch });
       }
     }
@@ -761,6 +860,8 @@ export class ConsumerGroupCoordinator {
     for (const g of this.groups.values()) {
       for (const d of g.sessionDeadlines.values()) if (next === null || d < next) next = d;
       for (const r of g.rebalanceDeadlines.values()) if (next === null || r.deadline < next) next = r.deadline;
+      for (const d of g.classicJoinDeadlines.values()) if (next === null || d < next) next = d;
+      for (const d of g.classicSyncDeadlines.values()) if (next === null || d < next) next = d;
     }
     return next;
   }
@@ -775,26 +876,32 @@ export class ConsumerGroupCoordinator {
     for (const group of [...this.groups.values()]) {
       const records: GroupRecord[] = [];
       const fenced: FencedMember[] = [];
+      let downgrade: ClassicGroupSnapshot | null = null;
       for (const memberId of [...group.members.keys()]) {
         const member = group.members.get(memberId);
         if (member === undefined) continue;
         const session = group.sessionDeadlines.get(memberId);
         const rebalance = group.rebalanceDeadlines.get(memberId);
+        const join = group.classicJoinDeadlines.get(memberId);
+        const sync = group.classicSyncDeadlines.get(memberId);
         let reason: FencedMember['reason'] | null = null;
         if (session !== undefined && session <= ctx.now) reason = 'session';
+        else if (join !== undefined && join <= ctx.now) reason = 'join';
+        else if (sync !== undefined && sync <= ctx.now) reason = 'sync';
         else if (rebalance !== undefined && rebalance.deadline <= ctx.now) {
           // Kafka's rebalance timer only fences a member still at the epoch it was set for.
           if (rebalance.memberEpoch === member.memberEpoch) reason = 'rebalance';
           else group.rebalanceDeadlines.delete(memberId);
         }
         if (reason === null) continue;
-        this.fence(group, member, ctx, r => {
+        fenced.push({ groupId: group.groupId, memberId, reason });
+        downgrade = this.fence(group, member, ctx, r => {
           records.push(r);
           group.apply(r);
         });
-        fenced.push({ groupId: group.groupId, memberId, reason });
+        if (downgrade !== null) break;
       }
-      if (records.length > 0) out.push({ groupId: group.groupId, records, fenced });
+      if (records.length > 0) out.push({ groupId: group.groupId, records, fenced, downgrade });
     }
     return out;
   }
@@ -923,8 +1030,9 @@ export class ConsumerGroupCoordinator {
       const holder = group.staticMember(req.instanceId);
       if (joining) {
         if (holder !== undefined && holder.memberId !== memberId) {
-          // A new instance takes over only after the previous one left temporarily (epoch -2).
-          if (holder.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+          // A new instance takes over only after the previous one left temporarily (epoch -2),
+          // or from a classic member (Kafka: only two consumer-protocol members must hand over).
+          if (holder.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH && !isClassic(holder)) {
             throw new GroupApiError(
               ErrorCode.UNRELEASED_INSTANCE_ID,
               `Static member ${memberId} with instance id ${req.instanceId} cannot join the group because the instance id is owned by ${holder.memberId} member.`,
@@ -959,11 +1067,8 @@ export class ConsumerGroupCoordinator {
       clientHost: ctx.clientHost,
       classicMemberMetadata: null,
     };
-    const oldRegex = effectiveRegex(base);
     const newRegex = effectiveRegex(updated);
-    const namesChanged = !sameStrings(base.subscribedTopicNames, updated.subscribedTopicNames);
-    const regexChanged = oldRegex !== newRegex;
-    if (regexChanged && newRegex !== null) this.compiledRegex(newRegex);
+    if (newRegex !== effectiveRegex(base) && newRegex !== null) this.compiledRegex(newRegex);
     // A member in a state from a newer Kafka must start over without partitions.
     if (base.state === 'unknown' && (owned === null || owned.size > 0)) {
       throw new GroupApiError(ErrorCode.FENCED_MEMBER_EPOCH, 'The consumer group member is in a unknown state. The member must abandon all its partitions and rejoin.');
@@ -976,59 +1081,11 @@ export class ConsumerGroupCoordinator {
       records.push(r);
       group.apply(r);
     };
-    const g = req.groupId;
-    if (replaced !== undefined) {
-      // Kafka's replaceMember: the successor inherits the assignment and the target.
-      const target = group.targetAssignment.get(replaced.memberId) ?? EMPTY_PARTITIONS;
-      for (const r of memberTombstones(g, replaced.memberId)) emit(r);
-      emit(memberMetadataRecord(g, base));
-      emit(targetMemberRecord(g, memberId, target));
-      emit(currentAssignmentRecord(g, base));
-    }
-    if ((existing === undefined && replaced === undefined) || !sameMetadata(base, updated)) emit(memberMetadataRecord(g, updated));
-
-    let bump = group.groupEpoch === 0 || namesChanged || regexChanged;
-    if (regexChanged && oldRegex !== null && group.regexSubscribers(oldRegex) === 0 && group.resolvedRegexes.has(oldRegex)) {
-      emit({ key: { type: 'consumerGroupRegularExpression', group: g, regex: oldRegex }, value: null });
-    }
-    if (this.refreshRegexes(group, ctx, emit)) bump = true;
-
-    // ---- 3. the group epoch ----
-    const hash = topicsMetadataHash(group.subscribedTopicNames(), ctx.topics);
-    if (hash !== group.metadataHash) bump = true;
-    if (bump) this.bumpGroupEpoch(group, hash, emit);
-
-    // ---- 4. the target assignment ----
-    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group, ctx, emit);
-
-    // ---- 5. reconcile ----
-    const subscriptionChanged = namesChanged || regexChanged;
-    let member = group.members.get(memberId)!;
-    if (!isReconciledTo(member, group.assignmentEpoch) || subscriptionChanged) {
-      const names = topicNamesById(ctx.topics);
-      const subscribedTopicIds = new Set<string>();
-      for (const t of group.memberTopics(member)) {
-        const info = ctx.topics.get(t);
-        if (info !== undefined && names.get(info.id) === t) subscribedTopicIds.add(info.id);
-      }
-      const next = reconcile(member, {
-        targetAssignmentEpoch: group.assignmentEpoch,
-        targetAssignment: group.targetAssignment.get(memberId) ?? EMPTY_PARTITIONS,
-        currentPartitionEpoch: (topicId, partition) => group.partitionEpoch(topicId, partition),
-        owned,
-        subscriptionChanged,
-        subscribedTopicIds,
-      });
-      if (!sameAssignmentState(member, next)) {
-        emit(currentAssignmentRecord(g, next));
-        if (next.state === 'unrevoked_partitions') {
-          group.rebalanceDeadlines.set(memberId, { deadline: ctx.now + next.rebalanceTimeoutMs, memberEpoch: next.memberEpoch });
-        } else {
-          group.rebalanceDeadlines.delete(memberId);
-        }
-      }
-      member = group.members.get(memberId)!;
-    }
+    const subscriptionChanged = this.updateMember(group, base, updated, existing, replaced, ctx, emit);
+    // the member speaks the consumer protocol now: no classic join or sync timer
+    group.classicJoinDeadlines.delete(memberId);
+    group.classicSyncDeadlines.delete(memberId);
+    const member = this.reconcileMember(group, memberId, owned, subscriptionChanged, ctx, emit);
 
     const sessionDeadline = ctx.now + this.config.sessionTimeoutMs;
     group.sessionDeadlines.set(memberId, sessionDeadline);
@@ -1058,6 +1115,92 @@ export class ConsumerGroupCoordinator {
       records,
       deadline,
     };
+  }
+
+  /**
+   * Steps 2-4 of a join or heartbeat, in Kafka's order: the member's records (a replaced static
+   * member's first), the regexes, the group epoch, and the target assignment. True when the
+   * member's subscription (names or regex) changed.
+   */
+  private updateMember(
+    group: ConsumerGroup,
+    base: ConsumerGroupMember,
+    updated: ConsumerGroupMember,
+    existing: ConsumerGroupMember | undefined,
+    replaced: ConsumerGroupMember | undefined,
+    ctx: ConsumerGroupContext,
+    emit: (r: GroupRecord) => void,
+  ): boolean {
+    const g = group.groupId;
+    const oldRegex = effectiveRegex(base);
+    const newRegex = effectiveRegex(updated);
+    const namesChanged = !sameStrings(base.subscribedTopicNames, updated.subscribedTopicNames);
+    const regexChanged = oldRegex !== newRegex;
+    if (replaced !== undefined) {
+      // Kafka's replaceMember: the successor inherits the assignment and the target.
+      const target = group.targetAssignment.get(replaced.memberId) ?? EMPTY_PARTITIONS;
+      for (const r of memberTombstones(g, replaced.memberId)) emit(r);
+      emit(memberMetadataRecord(g, base));
+      emit(targetMemberRecord(g, base.memberId, target));
+      emit(currentAssignmentRecord(g, base));
+    }
+    if ((existing === undefined && replaced === undefined) || !sameMetadata(base, updated)) emit(memberMetadataRecord(g, updated));
+
+    let bump = group.groupEpoch === 0 || namesChanged || regexChanged;
+    if (regexChanged && oldRegex !== null && group.regexSubscribers(oldRegex) === 0 && group.resolvedRegexes.has(oldRegex)) {
+      emit({ key: { type: 'consumerGroupRegularExpression', group: g, regex: oldRegex }, value: null });
+    }
+    if (this.refreshRegexes(group, ctx, emit)) bump = true;
+
+    // ---- 3. the group epoch ----
+    const hash = topicsMetadataHash(group.subscribedTopicNames(), ctx.topics);
+    if (hash !== group.metadataHash) bump = true;
+    if (bump) this.bumpGroupEpoch(group, hash, emit);
+
+    // ---- 4. the target assignment ----
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group, ctx, emit);
+    return namesChanged || regexChanged;
+  }
+
+  /**
+   * Step 5: moves the member one safe step towards its target (Kafka's maybeReconcile). A
+   * consumer-protocol member that must revoke gets a rebalance deadline; classic members have
+   * join and sync timers instead.
+   */
+  private reconcileMember(
+    group: ConsumerGroup,
+    memberId: string,
+    owned: Partitions | null,
+    subscriptionChanged: boolean,
+    ctx: ConsumerGroupContext,
+    emit: (r: GroupRecord) => void,
+  ): ConsumerGroupMember {
+    const member = group.members.get(memberId)!;
+    if (isReconciledTo(member, group.assignmentEpoch) && !subscriptionChanged) return member;
+    const names = topicNamesById(ctx.topics);
+    const subscribedTopicIds = new Set<string>();
+    for (const t of group.memberTopics(member)) {
+      const info = ctx.topics.get(t);
+      if (info !== undefined && names.get(info.id) === t) subscribedTopicIds.add(info.id);
+    }
+    const next = reconcile(member, {
+      targetAssignmentEpoch: group.assignmentEpoch,
+      targetAssignment: group.targetAssignment.get(memberId) ?? EMPTY_PARTITIONS,
+      currentPartitionEpoch: (topicId, partition) => group.partitionEpoch(topicId, partition),
+      owned,
+      subscriptionChanged,
+      subscribedTopicIds,
+    });
+    if (sameAssignmentState(member, next)) return member;
+    emit(currentAssignmentRecord(group.groupId, next));
+    if (!isClassic(next)) {
+      if (next.state === 'unrevoked_partitions') {
+        group.rebalanceDeadlines.set(memberId, { deadline: ctx.now + next.rebalanceTimeoutMs, memberEpoch: next.memberEpoch });
+      } else {
+        group.rebalanceDeadlines.delete(memberId);
+      }
+    }
+    return group.members.get(memberId)!;
   }
 
   /**
@@ -1132,16 +1275,37 @@ export class ConsumerGroupCoordinator {
    * more too, and the group epoch bumped; the target assignment follows on the next heartbeat. An
    * emptied group also gets its assignment epoch caught up (KAFKA-20442), so it is Empty and not Assigning.
    */
-  private fence(group: ConsumerGroup, member: ConsumerGroupMember, ctx: ConsumerGroupContext, emit: (r: GroupRecord) => void): void {
+  private fence(group: ConsumerGroup, member: ConsumerGroupMember, ctx: ConsumerGroupContext, emit: (r: GroupRecord) => void): ClassicGroupSnapshot | null {
+    if (this.downgradeOnLeave(group, member)) return this.toClassic(group, member.memberId, ctx, emit);
+    this.removeMembers(group, [member], ctx, emit);
+    return null;
+  }
+
+  /** Deletes the members' records and the regexes nobody uses any more, then bumps the group epoch once. */
+  private removeMembers(group: ConsumerGroup, members: readonly ConsumerGroupMember[], ctx: ConsumerGroupContext, emit: (r: GroupRecord) => void): void {
     const g = group.groupId;
-    const regex = effectiveRegex(member);
-    for (const r of memberTombstones(g, member.memberId)) emit(r);
-    if (regex !== null && group.regexSubscribers(regex) === 0 && group.resolvedRegexes.has(regex)) {
-      emit({ key: { type: 'consumerGroupRegularExpression', group: g, regex }, value: null });
+    for (const member of members) {
+      const regex = effectiveRegex(member);
+      for (const r of memberTombstones(g, member.memberId)) emit(r);
+      if (regex !== null && group.regexSubscribers(regex) === 0 && group.resolvedRegexes.has(regex)) {
+        emit({ key: { type: 'consumerGroupRegularExpression', group: g, regex }, value: null });
+      }
     }
     const epoch = group.groupEpoch + 1;
     this.bumpGroupEpoch(group, topicsMetadataHash(group.subscribedTopicNames(), ctx.topics), emit);
     if (group.members.size === 0) emit({ key: { type: 'consumerGroupTargetAssignmentMetadata', group: g }, value: { assignmentEpoch: epoch } });
+  }
+
+  /**
+   * Kafka's validateOnlineDowngradeWithFencedMember: the last consumer-protocol member leaves a
+   * group of classic members, the policy allows downgrades and the rest fit group.max.size.
+   */
+  private downgradeOnLeave(group: ConsumerGroup, leaving: ConsumerGroupMember): boolean {
+    if (isClassic(leaving)) return false;
+    for (const m of group.members.values()) if (m !== leaving && !isClassic(m)) return false;
+    if (group.members.size <= 1) return false;
+    if (!downgradeEnabled(this.config.migrationPolicy)) return false;
+    return group.members.size - 1 <= this.config.classicMaxSize;
   }
 
   /** Kafka's consumerGroupLeave: -1 leaves for good; -2 is a static member's temporary leave. */
@@ -1165,8 +1329,7 @@ export class ConsumerGroupCoordinator {
     if (req.instanceId === null) {
       const member = group.members.get(req.memberId);
       if (member === undefined) throw new GroupApiError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
-      this.fence(group, member, ctx, emit);
-      return { response, records, deadline: null };
+      return { response, records, deadline: null, downgrade: this.fence(group, member, ctx, emit) };
     }
     const member = group.staticMember(req.instanceId);
     if (member === undefined) throw new GroupApiError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
@@ -1180,8 +1343,226 @@ export class ConsumerGroupCoordinator {
       group.rebalanceDeadlines.delete(member.memberId);
       return { response: { ...response, memberId: member.memberId }, records, deadline: null };
     }
-    this.fence(group, member, ctx, emit);
-    return { response, records, deadline: null };
+    return { response, records, deadline: null, downgrade: this.fence(group, member, ctx, emit) };
+  }
+
+  // ---- classic-protocol members (mixed groups) and the online conversions ----
+
+  /** Kafka's validateOnlineUpgrade, past the protocol-type check: the policy allows it and the group fits. */
+  upgradeAllowed(classicMembers: number): boolean {
+    return upgradeEnabled(this.config.migrationPolicy) && classicMembers <= this.config.maxSize;
+  }
+
+  /**
+   * Kafka's convertToConsumerGroup: the classic group becomes a consumer group whose members are
+   * the classic members at the generation, each keeping its last assignment, with a session of its
+   * own session timeout. The records are applied; the caller writes them after the classic group's
+   * tombstone. Throws ConversionError when the group's consumer protocol cannot be read.
+   */
+  upgradeFromClassic(snapshot: ClassicGroupSnapshot, ctx: ConsumerGroupContext): GroupRecord[] {
+    const members = membersFromClassic(snapshot, ctx.topics);
+    const g = snapshot.groupId;
+    const group = new ConsumerGroup(g);
+    this.groups.set(g, group);
+    const records: GroupRecord[] = [];
+    const emit = (r: GroupRecord): void => {
+      records.push(r);
+      group.apply(r);
+    };
+    for (const m of members) emit(memberMetadataRecord(g, m));
+    emit({ key: { type: 'consumerGroupMetadata', group: g }, value: { epoch: snapshot.generationId, metadataHash: topicsMetadataHash(group.subscribedTopicNames(), ctx.topics) } });
+    for (const m of members) emit(targetMemberRecord(g, m.memberId, m.assignedPartitions));
+    emit({ key: { type: 'consumerGroupTargetAssignmentMetadata', group: g }, value: { assignmentEpoch: snapshot.generationId } });
+    for (const m of members) emit(currentAssignmentRecord(g, m));
+    for (const m of members) group.sessionDeadlines.set(m.memberId, ctx.now + m.classicMemberMetadata!.sessionTimeoutMs);
+    return records;
+  }
+
+  /**
+   * JoinGroup to a consumer group with members (Kafka's classicGroupJoinToConsumerGroup): the
+   * member joins or rejoins as a classic member, the group epoch and target assignment move as for
+   * a heartbeat, and the member is reconciled with the partitions its subscription says it owns.
+   * Its generation is its member epoch; it is no leader, and SyncGroup hands it its assignment.
+   */
+  classicJoin(req: ClassicJoinInput, ctx: ClassicContext): ClassicJoinOutcome {
+    const fail = (errorCode: number, memberId = req.memberId): ClassicJoinOutcome => ({ errorCode, memberId, generationId: -1, protocolName: null, records: [], downgrade: null });
+    const group = this.groups.get(req.groupId);
+    if (group === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    const isUnknown = req.memberId === '';
+    const memberId = isUnknown ? this.config.newMemberId() : req.memberId;
+    if (group.members.size >= this.config.maxSize && !group.members.has(memberId)) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
+    if (!supportsClassicProtocols(group.members.values(), req.protocolType, req.protocols)) return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (req.requireKnownMemberId && isUnknown && req.groupInstanceId === null) return fail(ErrorCode.MEMBER_ID_REQUIRED, memberId);
+
+    let existing: ConsumerGroupMember | undefined;
+    let replaced: ConsumerGroupMember | undefined;
+    const holder = req.groupInstanceId === null ? undefined : group.staticMember(req.groupInstanceId);
+    if (req.groupInstanceId === null) existing = group.members.get(memberId);
+    else if (isUnknown) replaced = holder;
+    else {
+      if (holder === undefined) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+      if (holder.memberId !== memberId) return fail(ErrorCode.FENCED_INSTANCE_ID);
+      existing = holder;
+    }
+    let subscription;
+    try {
+      subscription = decodeSubscription(req.protocols[0]!.metadata);
+    } catch (err) {
+      if (!(err instanceof ConsumerProtocolError)) throw err;
+      // Kafka: IllegalStateException("Malformed embedded consumer protocol in subscription deserialization.")
+      return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+    // Kafka's validateOnlineDowngradeWithReplacedMemberId, on the group before the join.
+    const downgrade =
+      holder !== undefined &&
+      !isClassic(holder) &&
+      [...group.members.values()].every(m => m === holder || isClassic(m)) &&
+      downgradeEnabled(this.config.migrationPolicy) &&
+      group.members.size <= this.config.classicMaxSize;
+
+    const base: ConsumerGroupMember = replaced !== undefined ? { ...replaced, memberId, memberEpoch: 0, previousMemberEpoch: 0 } : (existing ?? newMember(memberId));
+    const updated: ConsumerGroupMember = {
+      ...base,
+      instanceId: req.groupInstanceId ?? base.instanceId,
+      rackId: subscription.rackId ?? base.rackId,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs === -1 ? base.rebalanceTimeoutMs : req.rebalanceTimeoutMs,
+      subscribedTopicNames: sortedUnique(subscription.topics),
+      clientId: ctx.clientId,
+      clientHost: ctx.clientHost,
+      classicMemberMetadata: { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols },
+    };
+    const records: GroupRecord[] = [];
+    const emit = (r: GroupRecord): void => {
+      records.push(r);
+      group.apply(r);
+    };
+    const subscriptionChanged = this.updateMember(group, base, updated, existing, replaced, ctx, emit);
+    const member = this.reconcileMember(group, memberId, partitionsByName(subscription.ownedPartitions, ctx.topics), subscriptionChanged, ctx, emit);
+    const response = { errorCode: ErrorCode.NONE, memberId, generationId: member.memberEpoch, protocolName: req.protocols[0]!.name, records };
+    if (downgrade) return { ...response, downgrade: this.toClassic(group, null, ctx, emit) };
+    group.rebalanceDeadlines.delete(memberId);
+    group.classicJoinDeadlines.delete(memberId);
+    group.sessionDeadlines.set(memberId, ctx.now + req.sessionTimeoutMs);
+    group.classicSyncDeadlines.set(memberId, ctx.now + req.rebalanceTimeoutMs);
+    return { ...response, downgrade: null };
+  }
+
+  /** Deletes the group's records and hands back the classic group it becomes (Kafka's convertToClassicGroup). */
+  private toClassic(group: ConsumerGroup, leavingMemberId: string | null, ctx: ConsumerGroupContext, emit: (r: GroupRecord) => void): ClassicGroupSnapshot {
+    const snapshot = classicSnapshotOf(group.groupId, group.groupEpoch, group.members.values(), group.targetAssignment, leavingMemberId, topicNamesById(ctx.topics));
+    for (const r of groupTombstones(group)) emit(r);
+    this.groups.delete(group.groupId);
+    return snapshot;
+  }
+
+  /** Kafka's validateConsumerGroupMember plus throwIfMemberDoesNotUseClassicProtocol: the member, or an error code. */
+  private classicMember(group: ConsumerGroup, ref: ClassicMemberRef): ConsumerGroupMember | number {
+    let member: ConsumerGroupMember | undefined;
+    if (ref.groupInstanceId === null) member = group.members.get(ref.memberId);
+    else {
+      member = group.staticMember(ref.groupInstanceId);
+      if (member !== undefined && member.memberId !== ref.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    if (member === undefined || !isClassic(member)) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return member;
+  }
+
+  /** A classic member told to rejoin must do so within its rebalance timeout (Kafka's join timer, if not already set). */
+  private expectRejoin(group: ConsumerGroup, member: ConsumerGroupMember, now: number): void {
+    if (!group.classicJoinDeadlines.has(member.memberId)) group.classicJoinDeadlines.set(member.memberId, now + member.rebalanceTimeoutMs);
+  }
+
+  /** SyncGroup from a classic member of a consumer group (Kafka's classicGroupSyncToConsumerGroup). */
+  classicSync(
+    req: ClassicMemberRef & { generationId: number; protocolType: string | null; protocolName: string | null },
+    ctx: ConsumerGroupContext,
+  ): ClassicSyncOutcome {
+    const fail = (errorCode: number): ClassicSyncOutcome => ({ errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+    const group = this.groups.get(req.groupId);
+    if (group === undefined || group.members.size === 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    const member = this.classicMember(group, req);
+    if (typeof member === 'number') return fail(member);
+    if (req.generationId !== member.memberEpoch) return fail(ErrorCode.ILLEGAL_GENERATION);
+    const first = member.classicMemberMetadata!.supportedProtocols[0];
+    if ((req.protocolType !== null && req.protocolType !== 'consumer') || (req.protocolName !== null && req.protocolName !== first?.name)) {
+      return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    }
+    if (group.groupEpoch > member.memberEpoch && member.state !== 'unrevoked_partitions') {
+      this.expectRejoin(group, member, ctx.now);
+      return fail(ErrorCode.REBALANCE_IN_PROGRESS);
+    }
+    group.classicSyncDeadlines.delete(member.memberId);
+    group.sessionDeadlines.set(member.memberId, ctx.now + member.classicMemberMetadata!.sessionTimeoutMs);
+    const assigned = partitionsToNames(member.assignedPartitions, topicNamesById(ctx.topics));
+    return { errorCode: ErrorCode.NONE, protocolType: req.protocolType, protocolName: req.protocolName, assignment: classicAssignmentBytes(assigned, first?.metadata ?? Buffer.alloc(0)) };
+  }
+
+  /**
+   * Heartbeat from a classic member of a consumer group (Kafka's classicGroupHeartbeatToConsumerGroup):
+   * REBALANCE_IN_PROGRESS when it must rejoin — the group epoch moved on, it must revoke, or
+   * partitions it waits for were released.
+   */
+  classicHeartbeat(req: ClassicMemberRef & { generationId: number }, now: number): number {
+    const group = this.groups.get(req.groupId);
+    if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    const member = this.classicMember(group, req);
+    if (typeof member === 'number') return member;
+    if (req.generationId !== member.memberEpoch) return ErrorCode.ILLEGAL_GENERATION;
+    group.sessionDeadlines.set(member.memberId, now + member.classicMemberMetadata!.sessionTimeoutMs);
+    if (
+      member.memberEpoch < group.groupEpoch ||
+      member.state === 'unrevoked_partitions' ||
+      (member.state === 'unreleased_partitions' && !this.waitingOnUnreleased(group, member))
+    ) {
+      this.expectRejoin(group, member, now);
+      return ErrorCode.REBALANCE_IN_PROGRESS;
+    }
+    return ErrorCode.NONE;
+  }
+
+  /** Kafka's waitingOnUnreleasedPartition: a partition of the member's target is still held by another member. */
+  private waitingOnUnreleased(group: ConsumerGroup, member: ConsumerGroupMember): boolean {
+    for (const [topicId, set] of group.targetAssignment.get(member.memberId) ?? EMPTY_PARTITIONS) {
+      const assigned = member.assignedPartitions.get(topicId);
+      for (const p of set) if (!assigned?.has(p) && group.partitionEpoch(topicId, p) !== -1) return true;
+    }
+    return false;
+  }
+
+  /**
+   * LeaveGroup to a consumer group (Kafka's classicGroupLeaveToConsumerGroup): each classic member
+   * named leaves (by member id, or by instance id for an administrative removal with no member id);
+   * the group epoch is bumped once. Consumer-protocol members cannot be removed this way.
+   */
+  classicLeave(
+    groupId: string,
+    members: readonly { memberId: string; groupInstanceId: string | null }[],
+    ctx: ConsumerGroupContext,
+  ): { members: { memberId: string; groupInstanceId: string | null; errorCode: number }[]; records: GroupRecord[] } {
+    const group = this.groups.get(groupId);
+    const out: { memberId: string; groupInstanceId: string | null; errorCode: number }[] = [];
+    const leaving: ConsumerGroupMember[] = [];
+    for (const m of members) {
+      let found: ConsumerGroupMember | number;
+      if (group === undefined) found = ErrorCode.UNKNOWN_MEMBER_ID;
+      else if (m.groupInstanceId !== null && m.memberId === '') {
+        const s = group.staticMember(m.groupInstanceId);
+        found = s === undefined || !isClassic(s) ? ErrorCode.UNKNOWN_MEMBER_ID : s;
+      } else found = this.classicMember(group, { groupId, memberId: m.memberId, groupInstanceId: m.groupInstanceId });
+      if (typeof found === 'number') out.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: found });
+      else {
+        if (!leaving.includes(found)) leaving.push(found);
+        out.push({ memberId: found.memberId, groupInstanceId: m.groupInstanceId, errorCode: ErrorCode.NONE });
+      }
+    }
+    const records: GroupRecord[] = [];
+    if (group !== undefined && leaving.length > 0) {
+      this.removeMembers(group, leaving, ctx, r => {
+        records.push(r);
+        group.apply(r);
+      });
+    }
+    return { members: out, records };
   }
 
   // ---- ConsumerGroupDescribe, ListGroups, DeleteGroups ----
@@ -1223,12 +1604,7 @@ export class ConsumerGroupCoordinator {
     const group = this.groups.get(groupId);
     if (group === undefined) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, records: [] };
     if (group.state !== 'Empty') return { errorCode: ErrorCode.NON_EMPTY_GROUP, records: [] };
-    const records: GroupRecord[] = [];
-    for (const memberId of group.targetAssignment.keys()) records.push({ key: { type: 'consumerGroupTargetAssignmentMember', group: groupId, memberId }, value: null });
-    records.push({ key: { type: 'consumerGroupTargetAssignmentMetadata', group: groupId }, value: null });
-    for (const regex of group.resolvedRegexes.keys()) records.push({ key: { type: 'consumerGroupRegularExpression', group: groupId, regex }, value: null });
-    records.push({ key: { type: 'consumerGroupPartitionMetadata', group: groupId }, value: null });
-    records.push({ key: { type: 'consumerGroupMetadata', group: groupId }, value: null });
+    const records = groupTombstones(group);
     for (const r of records) this.replay(r);
     return { errorCode: ErrorCode.NONE, records };
   }

@@ -19,7 +19,15 @@ import {
   type ConsumerGroupHeartbeatResponse,
 } from '../../protocol/messages/index.js';
 import { SERVER_ASSIGNORS } from './assignors/index.js';
-import { ConsumerGroupCoordinator, type ConsumerGroupContext, type TopicInfo } from './consumer-group.js';
+import {
+  ConsumerGroupCoordinator,
+  ConversionError,
+  type ClassicGroupSnapshot,
+  type ConsumerGroupContext,
+  type MigrationPolicy,
+  type TopicInfo,
+} from './consumer-group.js';
+import { classicAssignmentBytes } from './consumer-group-classic.js';
 import { decodeSubscription } from './consumer-protocol.js';
 import {
   decodeRecord,
@@ -33,6 +41,13 @@ import {
 } from './offsets-records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
+
+const FENCE_REASONS = {
+  session: 'consumer group member fenced: its session timed out',
+  rebalance: 'consumer group member fenced: it did not revoke its partitions within the rebalance timeout',
+  join: 'consumer group member fenced: the classic member failed to rejoin within the rebalance timeout',
+  sync: 'consumer group member fenced: the classic member failed to sync within the rebalance timeout',
+} as const;
 
 /** Kafka's Utils.abs(groupId.hashCode()) % partitions, with Java's String.hashCode over UTF-16 units. */
 export function partitionForGroup(groupId: string, partitions: number): number {
@@ -209,6 +224,8 @@ export class GroupCoordinator {
       maxHeartbeatIntervalMs: c.int('group.consumer.max.heartbeat.interval.ms'),
       maxSize: c.int('group.consumer.max.size'),
       newMemberId: () => randomUuid(deps.random),
+      migrationPolicy: (c.get('group.consumer.migration.policy') as string).toLowerCase() as MigrationPolicy,
+      classicMaxSize: this.maxGroupSize,
     });
   }
 
@@ -470,12 +487,12 @@ export class GroupCoordinator {
     if (check !== ErrorCode.NONE) return joinError(check, req.memberId);
 
     const isUnknownMember = req.memberId === '';
-    // an empty consumer group becomes a classic group when a classic member joins, as in Kafka;
-    // classic members in a consumer group with members (Kafka's mixed groups) are not built
+    // a classic member joins a consumer group with members as one of its members (Kafka's mixed
+    // groups); an empty consumer group becomes a classic group, as in Kafka
     const prelude: Record[] = [];
     const consumerGroup = this.consumer.group(req.groupId);
     if (consumerGroup !== undefined) {
-      if (consumerGroup.state !== 'Empty') return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId);
+      if (consumerGroup.state !== 'Empty') return this.joinConsumerGroup(req);
       if (!isUnknownMember) return joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId);
       prelude.push(...this.consumer.deleteGroup(req.groupId).records.map(encodeRecord));
       this.log.info({ group: req.groupId }, 'the empty consumer group becomes a classic group');
@@ -508,6 +525,75 @@ export class GroupCoordinator {
       }
     }
     return result;
+  }
+
+  /** JoinGroup to a consumer group with members: the member joins it as a classic member (Kafka's classicGroupJoinToConsumerGroup). */
+  private async joinConsumerGroup(req: JoinRequest): Promise<JoinResult> {
+    const out = this.consumer.classicJoin(
+      {
+        groupId: req.groupId,
+        memberId: req.memberId,
+        groupInstanceId: req.groupInstanceId,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        protocolType: req.protocolType,
+        protocols: req.protocols,
+        requireKnownMemberId: req.requireKnownMemberId,
+      },
+      { ...this.consumerContext(), clientId: req.clientId, clientHost: req.clientHost },
+    );
+    if (out.errorCode !== ErrorCode.NONE) return joinError(out.errorCode, out.memberId);
+    const records = out.records.map(encodeRecord);
+    // a classic static member replacing the last consumer-protocol member downgrades the group, with no rebalance
+    if (out.downgrade !== null) records.push(this.installDowngrade(out.downgrade, false));
+    this.scheduleConsumerTimer();
+    const code = await this.write(req.groupId, records);
+    if (code !== ErrorCode.NONE) {
+      await this.reloadGroup(req.groupId);
+      return joinError(code, out.memberId);
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: out.generationId,
+      protocolType: 'consumer',
+      protocolName: out.protocolName,
+      leader: '',
+      skipAssignment: false,
+      memberId: out.memberId,
+      members: [],
+    };
+  }
+
+  /**
+   * Kafka's convertToClassicGroup, second half: the classic group a downgraded consumer group
+   * becomes (Stable at the group epoch, each member's target assignment as its assignment) is put
+   * in place at once, its members' sessions started, and (unless a static member's replacement
+   * caused it) a rebalance begun. Returns its GroupMetadata record, to write after the consumer
+   * group's tombstones.
+   */
+  private installDowngrade(s: ClassicGroupSnapshot, rebalance: boolean): Record {
+    const group = new ClassicGroup(s.groupId, this.clock.now(), { state: 'Stable', generationId: s.generationId, protocolType: 'consumer' });
+    for (const m of s.members) {
+      group.add(new ClassicMember(m.memberId, m.instanceId, m.clientId, m.clientHost, m.rebalanceTimeoutMs, m.sessionTimeoutMs, 'consumer', m.protocols), null);
+    }
+    try {
+      group.protocolName = group.selectProtocol();
+    } catch (err) {
+      // every classic member of a consumer group shares a protocol with the others; guard anyway
+      this.log.error({ group: s.groupId, err }, 'downgraded group has no protocol every member supports');
+      group.protocolName = s.members[0]?.protocols[0]?.name ?? null;
+    }
+    for (const m of s.members) {
+      const member = group.members.get(m.memberId)!;
+      member.assignment = classicAssignmentBytes(m.assigned, member.metadataFor(group.protocolName));
+    }
+    group.subscribedTopics = this.computeSubscribedTopics(group);
+    const record = this.groupMetadataRecord(group, null);
+    this.groups.set(s.groupId, group);
+    for (const m of group.members.values()) this.rescheduleHeartbeat(group, m);
+    this.log.info({ group: s.groupId, generation: s.generationId, members: group.members.size }, 'the consumer group is downgraded to a classic group');
+    if (rebalance) this.prepareRebalance(group, `Downgrade group ${s.groupId} from consumer to classic.`);
+    return record;
   }
 
   private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
@@ -816,6 +902,11 @@ export class GroupCoordinator {
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     const check = this.coordinatorCheck(req.groupId);
     if (check !== ErrorCode.NONE) return fail(check);
+    if (this.consumer.group(req.groupId) !== undefined) {
+      const out = this.consumer.classicSync(req, this.consumerContext());
+      this.scheduleConsumerTimer();
+      return out;
+    }
     const group = this.groups.get(req.groupId);
     if (group === undefined || group.is('Empty')) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     if (group.is('Dead')) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
@@ -866,6 +957,11 @@ export class GroupCoordinator {
     if (req.groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const check = this.coordinatorCheck(req.groupId);
     if (check !== ErrorCode.NONE) return check;
+    if (this.consumer.group(req.groupId) !== undefined) {
+      const code = this.consumer.classicHeartbeat(req, this.clock.now());
+      this.scheduleConsumerTimer();
+      return code;
+    }
     const group = this.groups.get(req.groupId);
     if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -886,10 +982,19 @@ export class GroupCoordinator {
   }
 
   /** LeaveGroup: a top-level error, else one per member (v0-2 send one member, answered at the top level). */
-  leave(groupId: string, members: MemberIdentity[]): { errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] } {
+  async leave(groupId: string, members: MemberIdentity[]): Promise<{ errorCode: number; members: { memberId: string; groupInstanceId: string | null; errorCode: number }[] }> {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
     const check = this.coordinatorCheck(groupId);
     if (check !== ErrorCode.NONE) return { errorCode: check, members: [] };
+    if (this.consumer.group(groupId) !== undefined) {
+      // classic members leaving a consumer group (Kafka's classicGroupLeaveToConsumerGroup)
+      const out = this.consumer.classicLeave(groupId, members, this.consumerContext());
+      if (out.records.length > 0) {
+        this.log.info({ group: groupId, members: out.members.filter(m => m.errorCode === ErrorCode.NONE).map(m => m.memberId) }, 'classic members left the consumer group');
+      }
+      const code = await this.writeConsumerRecords(groupId, out.records);
+      return code === ErrorCode.NONE ? { errorCode: ErrorCode.NONE, members: out.members } : { errorCode: code, members: [] };
+    }
     const group = this.groups.get(groupId);
     if (group === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
     if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
@@ -1123,25 +1228,78 @@ export class GroupCoordinator {
     if (invalid !== null) return invalid;
     const records: GroupRecord[] = [];
     const classic = this.consumer.group(req.groupId) === undefined ? this.groups.get(req.groupId) : undefined;
+    const notConsumer = `Group ${req.groupId} is not a consumer group`;
     if (classic !== undefined) {
-      if (req.memberEpoch !== 0 || !classic.is('Empty')) return error(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group`);
-      // Kafka deletes the empty classic group in the batch that creates the consumer group
-      this.groups.delete(req.groupId);
-      records.push({ key: { type: 'group', group: req.groupId }, value: null });
+      if (req.memberEpoch !== 0) return error(ErrorCode.GROUP_ID_NOT_FOUND, notConsumer);
+      if (classic.is('Empty')) {
+        // Kafka deletes the empty classic group in the batch that creates the consumer group
+        this.groups.delete(req.groupId);
+        records.push({ key: { type: 'group', group: req.groupId }, value: null });
+      } else {
+        // Kafka's online upgrade: the classic members become classic members of a consumer group
+        if (!classic.usesConsumerProtocol() || !this.consumer.upgradeAllowed(classic.members.size)) return error(ErrorCode.GROUP_ID_NOT_FOUND, notConsumer);
+        const upgraded = this.upgradeClassicGroup(classic);
+        if (typeof upgraded === 'string') return error(ErrorCode.GROUP_ID_NOT_FOUND, upgraded);
+        records.push({ key: { type: 'group', group: req.groupId }, value: null }, ...upgraded);
+      }
     }
     const result = this.consumer.heartbeat(req, { ...this.consumerContext(), ...ctx });
     if (classic !== undefined) {
-      if (result.response.errorCode !== ErrorCode.NONE) this.groups.set(req.groupId, classic);
-      else {
+      if (result.response.errorCode !== ErrorCode.NONE) {
+        // the group stays what it was (Kafka: the conversion's records are not replayed)
+        this.consumer.unload(req.groupId);
+        this.groups.set(req.groupId, classic);
+      } else {
         this.dropClassicGroup(classic);
-        this.log.info({ group: req.groupId }, 'the empty classic group becomes a consumer group');
+        this.log.info({ group: req.groupId, members: classic.members.size }, 'the classic group becomes a consumer group');
       }
     }
     if (result.response.errorCode !== ErrorCode.NONE) return result.response;
     records.push(...result.records);
-    if (result.deadline !== null) this.scheduleConsumerTimer();
-    const code = await this.writeConsumerRecords(req.groupId, records);
+    // the member's leave downgraded the group: the classic group it becomes is written after the tombstones
+    const downgraded = result.downgrade != null ? [this.installDowngrade(result.downgrade, true)] : [];
+    this.scheduleConsumerTimer();
+    const code = await this.write(req.groupId, [...records.map(encodeRecord), ...downgraded]);
+    if (code !== ErrorCode.NONE) await this.reloadGroup(req.groupId);
     return code === ErrorCode.NONE ? result.response : error(code);
+  }
+
+  /**
+   * Kafka's convertToConsumerGroup: members parked in a join or sync are told REBALANCE_IN_PROGRESS,
+   * and the consumer group is created from the classic members (records applied, to be written
+   * after the classic tombstone). The classic group is taken out of the map; the caller puts it
+   * back if the heartbeat fails. A message (Kafka's) when the group cannot be converted.
+   */
+  private upgradeClassicGroup(classic: ClassicGroup): GroupRecord[] | string {
+    for (const m of classic.members.values()) {
+      classic.completeJoin(m, joinError(ErrorCode.REBALANCE_IN_PROGRESS, m.memberId));
+      classic.completeSync(m, { errorCode: ErrorCode.REBALANCE_IN_PROGRESS, protocolType: null, protocolName: null, assignment: EMPTY_ASSIGNMENT });
+    }
+    const snapshot: ClassicGroupSnapshot = {
+      groupId: classic.groupId,
+      generationId: classic.generationId,
+      protocolName: classic.protocolName,
+      members: [...classic.members.values()].map(m => ({
+        memberId: m.memberId,
+        instanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        protocols: m.protocols,
+        assignment: m.assignment,
+        assigned: [],
+      })),
+    };
+    try {
+      const records = this.consumer.upgradeFromClassic(snapshot, this.consumerContext());
+      this.groups.delete(classic.groupId);
+      return records;
+    } catch (err) {
+      if (!(err instanceof ConversionError)) throw err;
+      this.log.warn({ group: classic.groupId, reason: err.message }, 'cannot upgrade the classic group');
+      return err.message;
+    }
   }
 
   /** Keeps one timer at the earliest consumer-group deadline. */
@@ -1172,9 +1330,15 @@ export class GroupCoordinator {
     await Promise.all(
       expired.map(async e => {
         for (const f of e.fenced) {
-          this.log.info({ group: f.groupId, member: f.memberId }, f.reason === 'session' ? 'consumer group member fenced: its session timed out' : 'consumer group member fenced: it did not revoke its partitions within the rebalance timeout');
+          this.log.info({ group: f.groupId, member: f.memberId }, FENCE_REASONS[f.reason]);
         }
-        await this.writeConsumerRecords(e.groupId, e.records);
+        if (e.downgrade === null) {
+          await this.writeConsumerRecords(e.groupId, e.records);
+          return;
+        }
+        const record = this.installDowngrade(e.downgrade, true);
+        const code = await this.write(e.groupId, [...e.records.map(encodeRecord), record]);
+        if (code !== ErrorCode.NONE) await this.reloadGroup(e.groupId);
       }),
     );
   }
