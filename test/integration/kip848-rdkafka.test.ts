@@ -2,7 +2,9 @@
 // librdkafka) with group.protocol=consumer: members join and leave with ConsumerGroupHeartbeat,
 // the broker's uniform assignor spreads the partitions, every message is consumed exactly once,
 // commits carry member epochs, a killed member's partitions move after its session timeout, and a
-// regex subscription picks up a topic created later.
+// regex subscription picks up a topic created later. Mixed groups: a KIP-848 member joining a
+// classic group of kafkajs or librdkafka (classic) consumers upgrades it online, and its leaving
+// downgrades it back, with nothing consumed twice.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
@@ -29,12 +31,13 @@ interface Member {
   close(): Promise<void>;
 }
 
-async function member(t: Test, b: RunningBroker, group: string, name: string, topics: (string | RegExp)[]): Promise<Member> {
+async function member(t: Test, b: RunningBroker, group: string, name: string, topics: (string | RegExp)[], config: Kafka.ConsumerGlobalConfig = {}): Promise<Member> {
   const consumer = new Kafka.KafkaConsumer(
     {
       'bootstrap.servers': b.bootstrap,
       'group.id': group,
       'group.protocol': 'consumer',
+      ...config,
       'client.id': name,
       'enable.auto.commit': true,
       'auto.commit.interval.ms': 100,
@@ -198,4 +201,94 @@ t.test('a killed member is fenced after its session timeout and its partitions m
   await waitFor(() => a.seen.length === 150 - childConsumed, WAIT_MS, 'member a to consume the rest from the committed offsets');
   t.equal(new Set(a.seen).size, a.seen.length, 'member a read nothing twice');
   t.equal(a.seen.length + childConsumed, 150, 'every message was consumed once by one of the two');
+});
+
+/** A kafkajs (classic protocol) consumer: what it consumed and what it was last assigned. */
+async function classicMember(t: Test, b: RunningBroker, group: string, name: string): Promise<{ seen: string[]; assigned: () => string[]; close: () => Promise<void> }> {
+  const kafka = new KafkaJs({ brokers: [b.bootstrap], clientId: name, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 100, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200, retry: { retries: 20, initialRetryTime: 50 } });
+  const seen: string[] = [];
+  let assigned: string[] = [];
+  consumer.on(consumer.events.GROUP_JOIN, e => {
+    assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, ps]) => (ps as number[]).map(p => `${topic}/${p}`)).sort();
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ['t'], fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ topic, partition, message }) => void seen.push(`${topic}/${partition}/${message.offset}`) });
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await consumer.disconnect();
+  };
+  t.teardown(close);
+  return { seen, assigned: () => assigned, close };
+}
+
+async function groupType(b: RunningBroker, group: string): Promise<string | undefined> {
+  const c = await testClient({ teardown: () => {} }, b);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- decoded from the spec at run time
+    return (await c.call(16, 5, { statesFilter: [], typesFilter: [] })).groups.find((g: any) => g.groupId === group)?.groupType;
+  } finally {
+    c.close();
+  }
+}
+
+t.test('online upgrade and downgrade: a librdkafka KIP-848 member joins a kafkajs classic group and leaves it; nothing is consumed twice', async t => {
+  const b = await testBroker(t, { config: BROKER_CONFIG });
+  await createTopics(b, [['t', 6]]);
+  await produce(b, 't', 60, 6);
+  const x = await classicMember(t, b, 'mixed', 'kafkajs-x');
+  const y = await classicMember(t, b, 'mixed', 'kafkajs-y');
+  await waitFor(() => x.assigned().length === 3 && y.assigned().length === 3 && x.seen.length + y.seen.length === 60, WAIT_MS, 'the kafkajs group to split the partitions and read the 60 messages');
+  t.equal(await groupType(b, 'mixed'), 'classic');
+
+  // upgrade: the KIP-848 member's first heartbeat turns the classic group into a consumer group
+  let since = Date.now();
+  const m = await member(t, b, 'mixed', 'rdkafka-m', ['t']);
+  await waitFor(() => m.partitions().length === 2 && x.assigned().length === 2 && y.assigned().length === 2, WAIT_MS, 'the three members to hold two partitions each');
+  t.comment(`upgraded and rebalanced in ${Date.now() - since} ms`);
+  t.equal(await groupType(b, 'mixed'), 'consumer', 'the group was upgraded');
+  const d = await describeGroup(b, 'mixed');
+  t.same([d.state, d.members], ['Stable', ['kafkajs-x', 'kafkajs-y', 'rdkafka-m']], 'kafkajs members are classic members of the consumer group');
+  t.same([...x.assigned(), ...y.assigned(), ...m.partitions()].sort(), ['t/0', 't/1', 't/2', 't/3', 't/4', 't/5'], 'each partition owned once');
+  await produce(b, 't', 60, 6);
+  await waitFor(() => x.seen.length + y.seen.length + m.seen.length === 120, WAIT_MS, 'the next 60 messages to be consumed by the three');
+  t.ok(m.seen.length > 0, 'the KIP-848 member consumes its share');
+
+  // downgrade: the last KIP-848 member leaves; the group is classic again and the kafkajs members take everything
+  since = Date.now();
+  await m.close();
+  await waitFor(async () => (await groupType(b, 'mixed')) === 'classic' && x.assigned().length === 3 && y.assigned().length === 3, WAIT_MS, 'the group to be downgraded and rebalanced');
+  t.comment(`downgraded and rebalanced in ${Date.now() - since} ms`);
+  await produce(b, 't', 30, 6);
+  await waitFor(() => x.seen.length + y.seen.length + m.seen.length >= 150, WAIT_MS, 'the last 30 messages to be consumed');
+  const all = [...x.seen, ...y.seen, ...m.seen];
+  t.equal(all.length, 150, 'no message consumed twice');
+  t.equal(new Set(all).size, 150, 'every message consumed once');
+});
+
+t.test('a mixed group of librdkafka members: classic roundrobin members with a KIP-848 member, upgraded and downgraded; nothing is consumed twice', async t => {
+  const b = await testBroker(t, { config: BROKER_CONFIG });
+  await createTopics(b, [['t', 6]]);
+  await produce(b, 't', 60, 6);
+  const classic: Kafka.ConsumerGlobalConfig = { 'group.protocol': 'classic', 'partition.assignment.strategy': 'roundrobin', 'heartbeat.interval.ms': 100, 'session.timeout.ms': 6000 };
+  const x = await member(t, b, 'mixed-rd', 'classic-x', ['t'], classic);
+  const y = await member(t, b, 'mixed-rd', 'classic-y', ['t'], classic);
+  await waitFor(() => x.partitions().length === 3 && y.partitions().length === 3 && x.seen.length + y.seen.length === 60, WAIT_MS, 'the classic group to split the partitions and read the 60 messages');
+  t.equal(await groupType(b, 'mixed-rd'), 'classic');
+  const m = await member(t, b, 'mixed-rd', 'consumer-m', ['t']);
+  await waitFor(() => m.partitions().length === 2 && x.partitions().length === 2 && y.partitions().length === 2, WAIT_MS, 'the three members to hold two partitions each');
+  t.equal(await groupType(b, 'mixed-rd'), 'consumer', 'upgraded');
+  t.same([...x.partitions(), ...y.partitions(), ...m.partitions()].sort(), ['t/0', 't/1', 't/2', 't/3', 't/4', 't/5'], 'each partition owned once');
+  await produce(b, 't', 60, 6);
+  await waitFor(() => x.seen.length + y.seen.length + m.seen.length === 120, WAIT_MS, 'the next 60 messages to be consumed');
+  await m.close();
+  await waitFor(async () => (await groupType(b, 'mixed-rd')) === 'classic' && x.partitions().length === 3 && y.partitions().length === 3, WAIT_MS, 'the group to be downgraded and rebalanced');
+  await produce(b, 't', 30, 6);
+  await waitFor(() => x.seen.length + y.seen.length + m.seen.length >= 150, WAIT_MS, 'the last 30 messages to be consumed');
+  const all = [...x.seen, ...y.seen, ...m.seen];
+  t.equal(all.length, 150, 'no message consumed twice');
+  t.equal(new Set(all).size, 150, 'every message consumed once');
 });
