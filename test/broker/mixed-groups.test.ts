@@ -286,6 +286,17 @@ t.test('upgrade refused: assignments with user data (a custom assignor) or not o
   t.same(await listed(c), [['g', 'classic', 'Stable']], 'the classic group stays');
 });
 
+/**
+ * Moves the clock on and lets the coordinator's timer fence whoever is due. A timer that fired at
+ * an earlier deadline re-arms only after its write, so a manual clock needs one more step.
+ */
+async function expireAfter(clock: ManualClock, ms: number): Promise<void> {
+  clock.advance(ms);
+  await new Promise(r => setTimeout(r, 50));
+  clock.advance(1);
+  await new Promise(r => setTimeout(r, 50));
+}
+
 t.test('a classic member of a consumer group is fenced after its own session timeout, or when it does not rejoin in time', async t => {
   const clock = new ManualClock(1_000_000);
   const { b: broker, c } = await setup(t, {}, clock);
@@ -298,11 +309,7 @@ t.test('a classic member of a consumer group is fenced after its own session tim
   clock.advance(7000);
   t.equal(await a.heartbeat(), ErrorCode.NONE, 'a heartbeat within 8 s keeps it');
   await m.beat();
-  clock.advance(8001);
-  // a timer that fired early re-arms after its write; a manual clock then needs one more step
-  await new Promise(r => setTimeout(r, 50));
-  clock.advance(1);
-  await new Promise(r => setTimeout(r, 50));
+  await expireAfter(clock, 8001);
   t.same((await describeCG(c, 'g')).members.map((x: any) => x.memberId), ['modern-1'], 'fenced after its 8000 ms session timeout, not the 45 s of group.consumer.session.timeout.ms');
   t.equal(await a.heartbeat(), ErrorCode.UNKNOWN_MEMBER_ID);
 
@@ -315,10 +322,7 @@ t.test('a classic member of a consumer group is fenced after its own session tim
   clock.advance(6000);
   t.equal(await b.heartbeat(), ErrorCode.REBALANCE_IN_PROGRESS, 'alive, but not rejoining');
   await m.beat();
-  clock.advance(4001);
-  await new Promise(r => setTimeout(r, 50));
-  clock.advance(1);
-  await new Promise(r => setTimeout(r, 50));
+  await expireAfter(clock, 4001);
   t.notOk((await describeCG(c, 'g')).members.some((x: any) => x.memberId === b.memberId), 'fenced by the join timer');
 });
 

@@ -203,7 +203,7 @@ export interface ClassicJoinInput {
   rebalanceTimeoutMs: number;
   protocolType: string;
   protocols: ClassicProtocol[];
-  /** JoinGroup v4+: a dynamic member without an id is first given one (KIP-394). */
+  /** JoinGroup v4+ without a group.instance.id must first obtain a member id (KIP-394). */
   requireKnownMemberId: boolean;
 }
 

@@ -11,7 +11,7 @@ import type { BrokerConfig } from '../../cluster/configs.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { CONTROL_BIT, decodeBatch, encodeRecordBatch } from '../../protocol/records.js';
 import { randomUuid } from '../../protocol/wire.js';
-import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, joinError, type JoinProtocol, type JoinResult, type SyncResult } from './classic-group.js';
+import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, joinError, type JoinResult, type SyncResult } from './classic-group.js';
 import {
   defaultConsumerGroupDescribeResponseDescribedGroup,
   type ConsumerGroupDescribeResponseDescribedGroup,
@@ -23,6 +23,7 @@ import {
   ConsumerGroupCoordinator,
   ConversionError,
   type ClassicGroupSnapshot,
+  type ClassicJoinInput,
   type ConsumerGroupContext,
   type MigrationPolicy,
   type TopicInfo,
@@ -65,18 +66,10 @@ export interface CommittedOffset {
   expireTimestamp: number | null;
 }
 
-export interface JoinRequest {
-  groupId: string;
-  memberId: string;
-  groupInstanceId: string | null;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: JoinProtocol[];
+/** A JoinGroup: what a classic member of a consumer group needs (ClassicJoinInput), and more. */
+export interface JoinRequest extends ClassicJoinInput {
   clientId: string;
   clientHost: string;
-  /** JoinGroup v4+ without a group.instance.id must first obtain a member id (KIP-394). */
-  requireKnownMemberId: boolean;
   /** JoinGroup v9+: a static leader rejoining a stable group may skip the assignment. */
   supportsSkipAssignment: boolean;
   reason: string | null;
@@ -529,19 +522,7 @@ export class GroupCoordinator {
 
   /** JoinGroup to a consumer group with members: the member joins it as a classic member (Kafka's classicGroupJoinToConsumerGroup). */
   private async joinConsumerGroup(req: JoinRequest): Promise<JoinResult> {
-    const out = this.consumer.classicJoin(
-      {
-        groupId: req.groupId,
-        memberId: req.memberId,
-        groupInstanceId: req.groupInstanceId,
-        sessionTimeoutMs: req.sessionTimeoutMs,
-        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-        protocolType: req.protocolType,
-        protocols: req.protocols,
-        requireKnownMemberId: req.requireKnownMemberId,
-      },
-      { ...this.consumerContext(), clientId: req.clientId, clientHost: req.clientHost },
-    );
+    const out = this.consumer.classicJoin(req, { ...this.consumerContext(), clientId: req.clientId, clientHost: req.clientHost });
     if (out.errorCode !== ErrorCode.NONE) return joinError(out.errorCode, out.memberId);
     const records = out.records.map(encodeRecord);
     // a classic static member replacing the last consumer-protocol member downgrades the group, with no rebalance
@@ -1208,9 +1189,9 @@ export class GroupCoordinator {
   /**
    * ConsumerGroupHeartbeat (KIP-848). The answer is given once the records are written. An empty
    * classic group of the same id (a simple group with only offsets, say) becomes a consumer group
-   * on a member's first heartbeat, as in Kafka; a classic group with members is not converted
-   * (Kafka's online upgrade is not built) and is answered as Kafka answers with the migration
-   * policy disabled.
+   * on a member's first heartbeat, as in Kafka; a classic group with members is upgraded online
+   * when group.consumer.migration.policy allows it (else GROUP_ID_NOT_FOUND). A member's leave
+   * that downgrades the group writes the classic group it becomes after the tombstones.
    */
   async consumerHeartbeat(req: ConsumerGroupHeartbeatRequest, ctx: { apiVersion: number; clientId: string; clientHost: string }): Promise<ConsumerGroupHeartbeatResponse> {
     const error = (errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse => ({
