@@ -123,7 +123,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   } else {
     cluster = new Cluster({ clusterId, nodes: [{ nodeId, rack: null }], config, logs: new MemoryLogFactory(clock), random: randomBytes });
   }
-  const broker = new Broker({ nodeId, config, cluster, log, clock });
+  const broker = new Broker({ nodeId, config, cluster, log, clock, dataDir: dataDir ?? null });
   await broker.groups.load();
   broker.startBackgroundTasks();
   const listener = new Listener(broker, log, host, opts.port ?? first.port);

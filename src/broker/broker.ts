@@ -1,5 +1,6 @@
 // One broker node: the single dispatch point every request goes through. Frames in, encoded
 // responses out; versions, unknown keys, decode failures and handler bugs are all decided here.
+import { ProducerIdManager } from './producer-ids.js';
 import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.js';
 import type { BrokerConfig } from '../cluster/configs.js';
@@ -35,6 +36,8 @@ export interface BrokerDeps {
   cluster: Cluster;
   log: Logger;
   clock: Clock;
+  /** The data directory (--data-dir mode): producer id blocks are recorded there. */
+  dataDir?: string | null;
 }
 
 export class Broker {
@@ -46,6 +49,8 @@ export class Broker {
   readonly fetchSessions: FetchSessionCache;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  /** InitProducerId's ids. */
+  readonly producerIds: ProducerIdManager;
   /** Debug logging costs the hot path nothing when it is off. */
   private readonly debug: boolean;
 
@@ -56,7 +61,11 @@ export class Broker {
     this.log = deps.log;
     this.clock = deps.clock;
     this.fetchSessions = new FetchSessionCache(deps.config.int('max.incremental.fetch.session.cache.slots'), deps.clock);
-    this.replicas = new ReplicaManager(deps.nodeId, deps.clock);
+    this.replicas = new ReplicaManager(deps.nodeId, deps.clock, () => ({
+      expirationMs: deps.config.int('producer.id.expiration.ms'),
+      checkIntervalMs: deps.config.int('producer.id.expiration.check.interval.ms'),
+    }));
+    this.producerIds = new ProducerIdManager(deps.dataDir ?? null);
     this.groups = new GroupCoordinator({
       nodeId: deps.nodeId,
       cluster: deps.cluster,

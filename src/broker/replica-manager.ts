@@ -2,7 +2,8 @@
 // checks and error codes. Protocol-free: handlers translate to and from the wire types.
 import type { Partition } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError, errorMessage } from '../protocol/errors.js';
-import { COMPRESSION_MASK, Compression, batchRecords, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
+import { COMPRESSION_MASK, Compression, TRANSACTIONAL_BIT, batchRecords, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
+import { ProducerStateManager } from './producer-state.js';
 import type { Clock } from './clock.js';
 import type { AppendResult, ReadResult } from '../storage/log.js';
 
@@ -87,6 +88,8 @@ export class ReplicaManager {
   constructor(
     private readonly nodeId: number,
     private readonly clock: Clock,
+    /** producer.id.expiration.ms and producer.id.expiration.check.interval.ms */
+    private readonly producerExpiry: () => { expirationMs: number; checkIntervalMs: number } = () => ({ expirationMs: 86_400_000, checkIntervalMs: 600_000 }),
   ) {}
 
   /** Ends every waiting fetch now: a long poll must not keep a closed broker's timers (and process) alive. */
@@ -126,10 +129,14 @@ export class ReplicaManager {
     if ((header.attributes & COMPRESSION_MASK) === Compression.zstd && produceVersion < 7) {
       return failedAppend(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'Produce requests with version < 7 cannot use ZStandard compression');
     }
-    if (header.producerId >= 0) {
-      // Sequence tracking and transactions arrive with the idempotent-producer issue; until then
-      // the broker holds no state for any producer id, which is what this error says.
-      return failedAppend(ErrorCode.UNKNOWN_PRODUCER_ID, 'Idempotent and transactional produce are not built yet in Samsa');
+    if (header.producerId >= 0 && header.baseSequence < 0) {
+      // Kafka's LogValidator: an idempotent batch must carry a sequence
+      return failedAppend(ErrorCode.INVALID_RECORD, `Invalid sequence number ${header.baseSequence} in record batch with producerId ${header.producerId}`);
+    }
+    if (header.producerId >= 0 && (header.attributes & TRANSACTIONAL_BIT) !== 0) {
+      // transactions arrive with the transaction coordinator; until then no transactional producer
+      // can have been given an id by this broker, which is what this error says
+      return failedAppend(ErrorCode.UNKNOWN_PRODUCER_ID, 'Transactional produce is not built yet in Samsa');
     }
     if (settings.log.compact) {
       const keyless = this.keylessRecords(records!, `${p.topic.name}-${p.index}`);
@@ -144,12 +151,25 @@ export class ReplicaManager {
       const invalid = this.invalidTimestamps(records!, header, now, settings.timestampBeforeMaxMs, settings.timestampAfterMaxMs);
       if (invalid.length > 0) return failedAppend(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', invalid);
     }
+    // idempotent producers: a retried batch gets its first offsets again, a gap or an old epoch an error
+    let producers: ProducerStateManager | null = null;
+    if (header.producerId >= 0) {
+      producers = p.producers ??= new ProducerStateManager(`${p.topic.name}-${p.index}`, this.producerExpiry);
+      const seq = producers.check(header, now);
+      if (seq.kind === 'error') return failedAppend(seq.code, seq.message);
+      if (seq.kind === 'duplicate') {
+        return { errorCode: ErrorCode.NONE, errorMessage: null, recordErrors: [], baseOffset: seq.firstOffset, logAppendTime: -1, logStartOffset: p.log.logStartOffset };
+      }
+    }
+    const firstOffset = p.log.logEndOffset;
     let result: AppendResult | Promise<AppendResult>;
     try {
       result = p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null, arrived });
     } catch (err) {
       return storageFailure(err, failedAppend);
     }
+    // the log gave the offsets synchronously (a promise only waits for an fsync): later batches of the producer see this one
+    producers?.record(header, firstOffset, settings.logAppendTime ? now : header.maxTimestamp);
     return result instanceof Promise ? result.then(r => appended(p, r), err => storageFailure(err, failedAppend)) : appended(p, result);
   }
 

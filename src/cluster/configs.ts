@@ -126,6 +126,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'offsets.retention.minutes', type: 'int', default: '10080', validate: atLeast(1), doc: 'How long the committed offsets of an empty group (or a group outside group management) are kept.' },
   { name: 'offsets.retention.check.interval.ms', type: 'long', default: '600000', validate: atLeast(1), doc: 'How often expired offsets are removed.' },
   { name: 'offset.metadata.max.bytes', type: 'int', default: '4096', doc: 'Longest metadata string an offset commit may carry.' },
+  { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', validate: atLeast(1), doc: 'How long an idempotent producer\'s sequence state is kept after its last write to a partition (by the batch timestamp).' },
+  { name: 'producer.id.expiration.check.interval.ms', type: 'int', default: '600000', validate: atLeast(1), doc: 'How often expired producer state is removed.' },
   { name: 'group.min.session.timeout.ms', type: 'int', default: '6000', doc: 'Shortest session timeout a classic-group member may ask for.' },
   { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000', doc: 'Longest session timeout a classic-group member may ask for.' },
   { name: 'group.initial.rebalance.delay.ms', type: 'int', default: '0', doc: 'How long the first rebalance of an empty classic group waits for more members (Kafka: 3000; Samsa: 0, so a test\'s consumer starts at once).' },

@@ -421,6 +421,14 @@ withTool('confluent-kafka-python', confluentMissing, async t => {
   await confluent('produce', { topic: 'confluent-acks', acks: 1, messages: [{ key: 'b', value: 'acks1', partition: 0 }] });
   t.same((await reference('confluent-acks')).map(r => [r.offset, r.key, r.value]), [[0, 'a', 'acks0'], [1, 'b', 'acks1']]);
 
+  // enable.idempotence=true: librdkafka asks for a producer id and numbers its batches
+  await createTopic('confluent-idempotent', 2);
+  produced.set('confluent-idempotent', 2);
+  const idem = messages('confluent-idem', 40, { partitions: 2, base: BASE });
+  const idemReports: any[] = await confluent('produce', { topic: 'confluent-idempotent', messages: idem, acks: -1, idempotent: true });
+  t.same(idemReports.filter(r => r.error), [], 'idempotent: every message delivered');
+  checkAsSent(t, await reference('confluent-idempotent'), idem, idemReports, 'confluent idempotent → Samsa');
+
   // offsets_for_times: the first offset at or after the time, -1 (OFFSET_END) after the last
   const queries = [0, 1, 2].flatMap(p => queryTimes(ref.filter(r => r.partition === p)).map(timestamp => ({ partition: p, timestamp })));
   const answers: any[] = await confluent('offsets_for_times', { topic, queries });

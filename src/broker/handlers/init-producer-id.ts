@@ -1,9 +1,27 @@
-// InitProducerId (22). Top-level error with no producer id (-1) and no epoch (-1).
+// InitProducerId (22). Idempotent producers (no transactional id) get a new producer id at epoch 0,
+// whatever id and epoch they bring (Kafka's TransactionCoordinator "blindly accepts" them); an id
+// with no epoch, or an epoch with no id, is INVALID_REQUEST. Transactional ids need the transaction
+// coordinator, not built yet: COORDINATOR_NOT_AVAILABLE, as FindCoordinator answers for them.
+// Errors carry no producer id (-1) and no epoch (-1).
 import type { Handler } from '../handler.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import { defaultInitProducerIdResponse, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/messages/index.js';
 
 export const handler: Handler<InitProducerIdRequest, InitProducerIdResponse> = {
   apiKey: 22,
+  handle(ctx, req) {
+    const error = (code: number) => handler.errorResponse(req, ctx.apiVersion, code);
+    if ((req.producerId === -1) !== (req.producerEpoch === -1)) return error(ErrorCode.INVALID_REQUEST);
+    if (req.transactionalId !== null) return error(req.transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    let producerId: number;
+    try {
+      producerId = ctx.broker.producerIds.generate();
+    } catch (err) {
+      ctx.broker.log.error({ err }, 'cannot record the next block of producer ids');
+      return error(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    }
+    return { ...defaultInitProducerIdResponse(), producerId, producerEpoch: 0 };
+  },
   errorResponse(_req, _version, code) {
     return { ...defaultInitProducerIdResponse(), errorCode: code, producerId: -1, producerEpoch: -1 };
   },

@@ -58,7 +58,7 @@ def produce(bootstrap, req):
         'acks': str(req.get('acks', -1)),
         'compression.type': req.get('compression', 'none'),
         'linger.ms': req.get('linger_ms', 5),
-        'enable.idempotence': False,
+        'enable.idempotence': req.get('idempotent', False),
         'log_level': 3,
     })
     reports = [None] * len(req['messages'])
