@@ -58,12 +58,6 @@ export class ProducerStateManager {
     private readonly expiry: () => { expirationMs: number; checkIntervalMs: number },
   ) {}
 
-  /** The producers with state here (DescribeProducers). */
-  active(now: number): ProducerEntry[] {
-    this.maybeSweep(now);
-    return [...this.entries.values()];
-  }
-
   /**
    * Kafka's duplicate check (UnifiedLog.analyzeAndValidateProducerState) then
    * ProducerAppendInfo.checkProducerEpoch and checkSequence, for a client's data batch.
