@@ -1,5 +1,6 @@
 // Broker and topic configs under Kafka's names, types, defaults and ranges. Topic configs
 // default to a broker config (their synonym), as in Kafka.
+import { MIGRATION_POLICIES } from '../coordinator/group/consumer-group-classic.js';
 
 export type ConfigType = 'boolean' | 'int' | 'short' | 'long' | 'double' | 'string' | 'list' | 'password';
 
@@ -139,7 +140,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'group.consumer.min.heartbeat.interval.ms', type: 'int', default: '5000', validate: atLeast(1), doc: 'Lower bound of group.consumer.heartbeat.interval.ms.' },
   { name: 'group.consumer.max.heartbeat.interval.ms', type: 'int', default: '15000', validate: atLeast(1), doc: 'Upper bound of group.consumer.heartbeat.interval.ms.' },
   { name: 'group.consumer.max.size', type: 'int', default: '2147483647', validate: atLeast(1), doc: 'Most members a consumer group (KIP-848) may have.' },
-  { name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional', validate: v => (['disabled', 'upgrade', 'downgrade', 'bidirectional'].includes(String(v).toLowerCase()) ? null : 'String must be one of (case insensitive): disabled, upgrade, downgrade, bidirectional'), doc: 'Online conversion of groups with members: upgrade (a classic group using the consumer protocol becomes a consumer group when a KIP-848 member joins), downgrade (a consumer group whose last KIP-848 member leaves becomes a classic group), bidirectional, or disabled. Empty groups are always converted.' },
+  { name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional', validate: v => ((MIGRATION_POLICIES as readonly string[]).includes(String(v).toLowerCase()) ? null : `String must be one of (case insensitive): ${MIGRATION_POLICIES.join(', ')}`), doc: 'Online conversion of groups with members: upgrade (a classic group using the consumer protocol becomes a consumer group when a KIP-848 member joins), downgrade (a consumer group whose last KIP-848 member leaves becomes a classic group), bidirectional, or disabled. Empty groups are always converted.' },
   { name: 'group.consumer.assignors', type: 'list', default: 'uniform,range', validate: oneOf('uniform', 'range'), doc: 'Server-side assignors of consumer groups (KIP-848), by name; the first is the default.' },
 ];
 

@@ -87,7 +87,7 @@ export {
   type Partitions,
 } from './consumer-group-member.js';
 export { compileTopicRegex, TopicRegexError } from './consumer-group-regex.js';
-export { ConversionError, MIGRATION_POLICIES, type ClassicGroupSnapshot, type ClassicMemberSnapshot, type MigrationPolicy } from './consumer-group-classic.js';
+export { ConversionError, type ClassicGroupSnapshot, type ClassicMemberSnapshot, type MigrationPolicy } from './consumer-group-classic.js';
 
 /** Kafka's ConsumerGroupHeartbeatRequest.LEAVE_GROUP_MEMBER_EPOCH and LEAVE_GROUP_STATIC_MEMBER_EPOCH. */
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
