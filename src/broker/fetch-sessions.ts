@@ -17,6 +17,7 @@ export interface SessionPartition {
   currentLeaderEpoch: number;
   /** What the last response told the client, to decide what the next one must include. */
   highWatermark: number;
+  lastStableOffset: number;
   logStartOffset: number;
 }
 

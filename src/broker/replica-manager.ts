@@ -3,9 +3,9 @@
 import type { Partition } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError, errorMessage } from '../protocol/errors.js';
 import { COMPRESSION_MASK, Compression, TRANSACTIONAL_BIT, batchRecords, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
-import { ProducerStateManager } from './producer-state.js';
 import type { Clock } from './clock.js';
 import type { AppendResult, ReadResult } from '../storage/log.js';
+import type { AbortedTxn, ExpirySettings } from '../storage/producer-state.js';
 
 export const IsolationLevel = { READ_UNCOMMITTED: 0, READ_COMMITTED: 1 } as const;
 
@@ -38,6 +38,8 @@ export interface ReadOutcome {
   logStartOffset: number;
   records: Buffer[];
   bytes: number;
+  /** read_committed: the aborted transactions whose records the read may hold; null otherwise. */
+  abortedTransactions: AbortedTxn[] | null;
 }
 
 export interface OffsetOutcome {
@@ -89,7 +91,7 @@ export class ReplicaManager {
     private readonly nodeId: number,
     private readonly clock: Clock,
     /** producer.id.expiration.ms and producer.id.expiration.check.interval.ms */
-    private readonly producerExpiry: () => { expirationMs: number; checkIntervalMs: number } = () => ({ expirationMs: 86_400_000, checkIntervalMs: 600_000 }),
+    private readonly producerExpiry: () => ExpirySettings = () => ({ expirationMs: 86_400_000, checkIntervalMs: 600_000 }),
   ) {}
 
   /** Ends every waiting fetch now: a long poll must not keep a closed broker's timers (and process) alive. */
@@ -152,24 +154,21 @@ export class ReplicaManager {
       if (invalid.length > 0) return failedAppend(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', invalid);
     }
     // idempotent producers: a retried batch gets its first offsets again, a gap or an old epoch an error
-    let producers: ProducerStateManager | null = null;
     if (header.producerId >= 0) {
-      producers = p.producers ??= new ProducerStateManager(`${p.topic.name}-${p.index}`, this.producerExpiry);
-      const seq = producers.check(header, now);
+      const seq = p.log.producers.check(header, now, this.producerExpiry());
       if (seq.kind === 'error') return failedAppend(seq.code, seq.message);
       if (seq.kind === 'duplicate') {
         return { errorCode: ErrorCode.NONE, errorMessage: null, recordErrors: [], baseOffset: seq.firstOffset, logAppendTime: -1, logStartOffset: p.log.logStartOffset };
       }
     }
-    const firstOffset = p.log.logEndOffset;
     let result: AppendResult | Promise<AppendResult>;
     try {
       result = p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null, arrived });
     } catch (err) {
       return storageFailure(err, failedAppend);
     }
-    // the log gave the offsets synchronously (a promise only waits for an fsync): later batches of the producer see this one
-    producers?.record(header, firstOffset, settings.logAppendTime ? now : header.maxTimestamp);
+    // the log recorded the batch in its producer state synchronously (a promise only waits for an
+    // fsync): later batches of the producer see this one
     return result instanceof Promise ? result.then(r => appended(p, r), err => storageFailure(err, failedAppend)) : appended(p, result);
   }
 
@@ -220,27 +219,30 @@ export class ReplicaManager {
 
   /** Offsets a consumer may read up to: the high watermark, or the last stable offset for read_committed. */
   lastFetchableOffset(p: Partition, isolationLevel: number): number {
-    void isolationLevel; // no transactions yet: the last stable offset is the high watermark
-    return p.log.highWatermark;
+    return isolationLevel === IsolationLevel.READ_COMMITTED ? p.log.lastStableOffset : p.log.highWatermark;
   }
 
   /** Reads one partition for a consumer fetch. */
   async read(p: Partition, fetchOffset: number, maxBytes: number, minOneBatch: boolean, isolationLevel: number, currentLeaderEpoch: number): Promise<ReadOutcome> {
     const log = p.log;
     const leader = this.checkLeader(p, currentLeaderEpoch);
-    const base = { highWatermark: log.highWatermark, lastStableOffset: log.highWatermark, logStartOffset: log.logStartOffset, records: [], bytes: 0 };
+    const base = { highWatermark: log.highWatermark, lastStableOffset: log.lastStableOffset, logStartOffset: log.logStartOffset, records: [], bytes: 0, abortedTransactions: null };
     if (leader !== ErrorCode.NONE) return { errorCode: leader, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
     // as for every failed read, Kafka answers OFFSET_OUT_OF_RANGE with unknown offsets (createLogReadResult)
     if (fetchOffset < log.logStartOffset || fetchOffset > log.logEndOffset) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
     }
     let read: ReadResult;
+    const upTo = this.lastFetchableOffset(p, isolationLevel);
+    let aborted: AbortedTxn[] | null = null;
     try {
-      read = await log.read(fetchOffset, maxBytes, minOneBatch, this.lastFetchableOffset(p, isolationLevel));
+      read = await log.read(fetchOffset, maxBytes, minOneBatch, upTo);
+      // Kafka's collectAbortedTransactions; the whole readable range (past what this read returns) errs on the safe side
+      if (isolationLevel === IsolationLevel.READ_COMMITTED) aborted = read.bytes > 0 ? log.abortedTransactions(fetchOffset, upTo) : [];
     } catch (err) {
       return storageFailure(err, code => ({ errorCode: code, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 }));
     }
-    return { errorCode: ErrorCode.NONE, ...base, records: read.records, bytes: read.bytes };
+    return { errorCode: ErrorCode.NONE, ...base, records: read.records, bytes: read.bytes, abortedTransactions: aborted };
   }
 
   /**

@@ -1,6 +1,5 @@
 // Nodes, topics and partitions: the broker's view of the cluster. Knows nothing of the wire
 // protocol; handlers translate requests into calls here and answers into responses.
-import type { ProducerStateManager } from '../broker/producer-state.js';
 import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { randomUuid } from '../protocol/wire.js';
@@ -26,8 +25,6 @@ export interface TopicSettings {
 export class Partition {
   /** Callbacks waiting for the next append (fetch long polls). */
   private appendWaiters: Set<() => void> | null = null;
-  /** Idempotent producers' sequence state, created with the first batch that has a producer id. */
-  producers: ProducerStateManager | null = null;
 
   constructor(
     readonly topic: Topic,

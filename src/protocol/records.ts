@@ -116,17 +116,7 @@ export function validateProducedBatch(records: Buffer | null, maxMessageBytes: n
   if (attributes & CONTROL_BIT) {
     return { code: ErrorCode.INVALID_RECORD, message: 'Clients are not allowed to write control records' };
   }
-  return {
-    size,
-    attributes,
-    lastOffsetDelta,
-    baseTimestamp: readInt64(records, BASE_TIMESTAMP),
-    maxTimestamp: readInt64(records, MAX_TIMESTAMP),
-    producerId: readInt64(records, PRODUCER_ID),
-    producerEpoch: records.readInt16BE(PRODUCER_EPOCH),
-    baseSequence: records.readInt32BE(BASE_SEQUENCE),
-    recordCount,
-  };
+  return readBatchHeader(records);
 }
 
 export function isBatchProblem(x: BatchHeader | BatchProblem): x is BatchProblem {
@@ -457,4 +447,69 @@ export function rebuildBatch(original: Buffer, records: readonly RecordView[], d
   section.copy(batch, HEADER_SIZE);
   batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES)), CRC);
   return batch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transaction markers: control batches of one record whose key is (version, type) and whose value
+// is (version, coordinator epoch), as Kafka's EndTransactionMarker writes them.
+
+/** Kafka's ControlRecordType ids. */
+export const ControlType = { ABORT: 0, COMMIT: 1 } as const;
+
+export interface EndTxnMarker {
+  commit: boolean;
+  coordinatorEpoch: number;
+}
+
+/** The header fields a stored or produced batch is read by (see BatchHeader), from its first 61 bytes. */
+export function readBatchHeader(batch: Buffer): BatchHeader {
+  return {
+    size: LOG_OVERHEAD + batch.readInt32BE(BATCH_LENGTH),
+    attributes: batch.readInt16BE(ATTRIBUTES),
+    lastOffsetDelta: batch.readInt32BE(LAST_OFFSET_DELTA),
+    baseTimestamp: readInt64(batch, BASE_TIMESTAMP),
+    maxTimestamp: readInt64(batch, MAX_TIMESTAMP),
+    producerId: readInt64(batch, PRODUCER_ID),
+    producerEpoch: batch.readInt16BE(PRODUCER_EPOCH),
+    baseSequence: batch.readInt32BE(BASE_SEQUENCE),
+    recordCount: batch.readInt32BE(RECORDS_COUNT),
+  };
+}
+
+/**
+ * The commit/abort marker a control batch carries, or null when it carries none (an empty
+ * control batch, which the cleaner leaves behind, or another control record type). Control
+ * batches are never compressed. Throws on malformed bytes.
+ */
+export function readEndTxnMarker(batch: Buffer): EndTxnMarker | null {
+  if (batch.readInt32BE(RECORDS_COUNT) === 0) return null;
+  const r = new Reader(batch.subarray(HEADER_SIZE));
+  r.varint(); // record length
+  r.int8();
+  r.varlong();
+  r.varint();
+  const key = readVarBytes(r);
+  const value = readVarBytes(r);
+  if (key === null || key.length < 4) throw new Error('a control record without a key');
+  const type = key.readInt16BE(2);
+  if (type !== ControlType.ABORT && type !== ControlType.COMMIT) return null;
+  if (value === null || value.length < 6) throw new Error('a transaction marker without a coordinator epoch');
+  return { commit: type === ControlType.COMMIT, coordinatorEpoch: value.readInt32BE(2) };
+}
+
+/** A commit or abort marker batch for one producer, ready to append (offsets assigned by the log). */
+export function encodeEndTxnMarker(producerId: number, producerEpoch: number, marker: EndTxnMarker, timestamp: number): Buffer {
+  const key = Buffer.alloc(4);
+  key.writeInt16BE(0, 0);
+  key.writeInt16BE(marker.commit ? ControlType.COMMIT : ControlType.ABORT, 2);
+  const value = Buffer.alloc(6);
+  value.writeInt16BE(0, 0);
+  value.writeInt32BE(marker.coordinatorEpoch, 2);
+  return encodeRecordBatch([{ key, value, timestamp }], {
+    attributes: CONTROL_BIT | TRANSACTIONAL_BIT,
+    baseTimestamp: timestamp,
+    producerId,
+    producerEpoch,
+    baseSequence: -1,
+  });
 }

@@ -39,6 +39,8 @@ export interface CompactableLog {
   readonly name: string;
   readonly logStartOffset: number;
   readonly highWatermark: number;
+  /** Offsets from here may belong to open transactions: not cleaned yet (Kafka's firstUnstableOffset bound). */
+  readonly lastStableOffset: number;
   /** Where the dirty part of the log begins (Kafka's cleaner checkpoint). */
   firstDirtyOffset: number;
   /** The segments, oldest first; the last one is active and never cleaned. */
@@ -106,7 +108,7 @@ export function cleaningCandidate(log: CompactableLog, s: LogSettings, nowMs: nu
   // a checkpoint below the log start offset (retention or DeleteRecords moved it) or past the
   // log end (the log was truncated) starts over from the log start offset, as Kafka does
   if (firstDirty < log.logStartOffset || firstDirty > active.nextOffset) firstDirty = log.logStartOffset;
-  let uncleanable = Math.min(active.baseOffset, log.highWatermark);
+  let uncleanable = Math.min(active.baseOffset, log.lastStableOffset);
   const dirtyNonActive = segmentsBetween(segments, firstDirty, active.baseOffset);
   if (s.minCompactionLagMs > 0) {
     const young = dirtyNonActive.find(seg => seg.maxTimestamp > nowMs - s.minCompactionLagMs);

@@ -7,12 +7,14 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../broker/clock.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { assignBatch, type BatchHeader } from '../protocol/records.js';
+import { BASE_OFFSET, assignBatch, readBatchHeader, readInt64, type BatchHeader } from '../protocol/records.js';
 import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import { fsyncDir, writeFileAtomic } from './checkpoint.js';
 import type { FileHandles } from './file-handles.js';
 import type { AppendOptions, AppendResult, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
 import type { CleanedSegmentWriter, CompactableLog } from './cleaner.js';
+import { ProducerStateManager, recordAppend, type AbortedTxn } from './producer-state.js';
+import { abortedOverlapping } from './txn-index.js';
 import { LogSegment, SegmentGoneError, nextOffsetOfFile, segmentFileName, storedBatch, type SegmentOptions, type StoredBatch } from './segment.js';
 
 export interface DiskLogContext {
@@ -34,6 +36,8 @@ export interface DiskLogState {
 }
 
 const EPOCH_FILE = 'leader-epoch-checkpoint';
+/** Producer state snapshots: `<20-digit offset>.snapshot`, the state of every batch below that offset. */
+const SNAPSHOT_SUFFIX = '.snapshot';
 /** Node timers take at most 2^31-1 ms; longer flush.ms values never fire. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Relative offsets in the indexes are int32: a segment may not span more. */
@@ -67,6 +71,7 @@ export class DiskLog implements PartitionLog, CompactableLog {
   /** segment.jitter.ms drawn once per segment, as Kafka's LogSegment.rollJitterMs. */
   private rollJitterMs = 0;
   private closed = false;
+  readonly producers: ProducerStateManager;
 
   private constructor(
     readonly dir: string,
@@ -74,6 +79,7 @@ export class DiskLog implements PartitionLog, CompactableLog {
     private readonly ctx: DiskLogContext,
   ) {
     this.lastFlushMs = ctx.clock.now();
+    this.producers = new ProducerStateManager(name);
   }
 
   /**
@@ -141,7 +147,82 @@ export class DiskLog implements PartitionLog, CompactableLog {
     log.loadEpochs(recoveredFrom, recoveredEpochs);
     log.rollJitterMs = log.drawJitter(settings);
     log.firstDirtyOffset = state.firstDirtyOffset;
+    log.loadProducerState(recoveredFrom);
     return log;
+  }
+
+  /** The producer state snapshots in the directory, by offset, oldest first. */
+  private snapshotOffsets(): number[] {
+    return fs
+      .readdirSync(this.dir)
+      .filter(f => /^\d{20}\.snapshot$/.test(f))
+      .map(f => Number(f.slice(0, 20)))
+      .sort((a, b) => a - b);
+  }
+
+  private snapshotPath(offset: number): string {
+    return path.join(this.dir, segmentFileName(offset, SNAPSHOT_SUFFIX));
+  }
+
+  /**
+   * Rebuilds the producer state (Kafka's rebuildProducerState): the latest sound snapshot at or
+   * below the log end offset — and at or below the first recovered segment, whose aborted
+   * transactions are indexed again — then every batch after it. Snapshots past the log end (a
+   * recovery cut the log short) or below the first segment are deleted.
+   */
+  private loadProducerState(recoveredFrom: number): void {
+    const end = this.logEndOffset;
+    const first = this.segments[0]!.baseOffset;
+    const limit = recoveredFrom >= 0 ? Math.min(end, recoveredFrom) : end;
+    let from = first;
+    for (const offset of this.snapshotOffsets().reverse()) {
+      if (offset > end || offset < first) {
+        fs.rmSync(this.snapshotPath(offset), { force: true });
+        continue;
+      }
+      if (offset > limit || from !== first) continue;
+      try {
+        this.producers.loadSnapshot(fs.readFileSync(this.snapshotPath(offset)));
+        from = offset;
+      } catch (err) {
+        this.ctx.log.warn({ err, partition: this.name, snapshot: offset }, 'deleted an unreadable producer state snapshot');
+        fs.rmSync(this.snapshotPath(offset), { force: true });
+      }
+    }
+    let replayed = 0;
+    for (const seg of this.segments.slice(this.segmentIndex(from))) {
+      seg.replaySync(from, (head, whole) => {
+        const header = readBatchHeader(head);
+        if (!ProducerStateManager.tracks(header)) return;
+        const baseOffset = readInt64(head, BASE_OFFSET);
+        const aborted = recordAppend(this.producers, whole(), header, baseOffset, header.maxTimestamp);
+        if (aborted !== null) seg.txnIndex.append(aborted);
+        replayed++;
+      });
+    }
+    if (replayed > 0 || this.producers.activeProducers().length > 0) {
+      this.ctx.log.info({ partition: this.name, snapshot: from, replayedBatches: replayed, producers: this.producers.activeProducers().length }, 'loaded producer state');
+    }
+  }
+
+  /** Writes the producer state as of the log end offset (at rolls and shutdown); a failure costs a longer replay at the next start. */
+  private takeSnapshot(): void {
+    try {
+      writeFileAtomic(this.snapshotPath(this.logEndOffset), this.producers.encodeSnapshot());
+    } catch (err) {
+      this.ctx.log.warn({ err, partition: this.name }, 'writing a producer state snapshot failed');
+    }
+  }
+
+  get lastStableOffset(): number {
+    const unstable = this.producers.firstUnstableOffset();
+    return unstable < 0 ? this.highWatermark : Math.min(unstable, this.highWatermark);
+  }
+
+  abortedTransactions(fetchOffset: number, upTo: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    for (const seg of this.segments.slice(this.segmentIndex(fetchOffset))) abortedOverlapping(seg.txnIndex.all, fetchOffset, upTo, out);
+    return out;
   }
 
   private drawJitter(s: LogSettings): number {
@@ -244,6 +325,7 @@ export class DiskLog implements PartitionLog, CompactableLog {
     fsyncDir(this.dir);
     this.segments.push(seg);
     this.rollJitterMs = this.drawJitter(s);
+    this.takeSnapshot();
     try {
       old.writeIndexes(true);
       this.saveEpochs();
@@ -277,6 +359,17 @@ export class DiskLog implements PartitionLog, CompactableLog {
       throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `append to ${this.name} failed: ${(err as Error).message}`);
     }
     this.bytes += batch.length;
+    if (ProducerStateManager.tracks(header)) {
+      const aborted = recordAppend(this.producers, batch, header, baseOffset, maxTimestamp);
+      if (aborted !== null) {
+        try {
+          this.active.txnIndex.append(aborted);
+        } catch (err) {
+          // the batch is in the log but read_committed would not know its transaction aborted
+          this.goOffline(`writing the transaction index failed: ${(err as Error).message}`);
+        }
+      }
+    }
     const lastEpoch = this.epochs[this.epochs.length - 1];
     if (lastEpoch === undefined || lastEpoch[0] < opts.leaderEpoch) {
       this.epochs.push([opts.leaderEpoch, baseOffset]);
@@ -478,6 +571,8 @@ export class DiskLog implements PartitionLog, CompactableLog {
       seg.delete();
     }
     this.startOffset = Math.max(this.startOffset, this.segments[0]!.baseOffset);
+    // snapshots below the first segment could only ever be replayed from a log that is gone
+    for (const offset of this.snapshotOffsets()) if (offset < this.segments[0]!.baseOffset) fs.rmSync(this.snapshotPath(offset), { force: true });
     if (gone.length > 0) {
       this.ctx.log.info({ partition: this.name, segments: gone.map(s => s.baseOffset), reason }, `deleted ${gone.length} log segment(s)`);
     }
@@ -539,6 +634,9 @@ export class DiskLog implements PartitionLog, CompactableLog {
           return false;
         }
         cleaned.writeIndexes(true);
+        // the aborted transactions of the replaced segments still concern the records kept
+        cleaned.txnIndex.replace(group.flatMap(seg => seg.txnIndex.all));
+        cleaned.txnIndex.flushSync();
         cleaned.renameSuffix('.swap');
         fsyncDir(this.dir);
         for (const seg of group) seg.delete();
@@ -563,6 +661,7 @@ export class DiskLog implements PartitionLog, CompactableLog {
       seg.flushSync();
       seg.writeIndexes(true);
       this.saveEpochs();
+      this.takeSnapshot();
       this.recoveryPoint = this.logEndOffset;
     }
     this.closed = true;
@@ -595,7 +694,7 @@ function completeSwaps(dir: string, log: Logger, name: string): void {
     const base = Number(f.slice(0, 20));
     const next = Math.max(base + 1, nextOffsetOfFile(path.join(dir, f), base));
     for (const g of files) {
-      const m = /^(\d{20})\.(log|index|timeindex)(\.swap)?$/.exec(g);
+      const m = /^(\d{20})\.(log|index|timeindex|txnindex)(\.swap)?$/.exec(g);
       if (m === null || g === f) continue;
       // the replaced segments, their index files, and the swap's own index files
       const b = Number(m[1]);
@@ -612,12 +711,20 @@ export class OfflineLog implements PartitionLog {
   readonly logStartOffset = -1;
   readonly logEndOffset = -1;
   readonly highWatermark = -1;
+  readonly lastStableOffset = -1;
   readonly sizeInBytes = 0;
+  readonly producers: ProducerStateManager;
 
   constructor(
     readonly name: string,
     readonly offline: string,
-  ) {}
+  ) {
+    this.producers = new ProducerStateManager(name);
+  }
+
+  abortedTransactions(): AbortedTxn[] {
+    this.fail();
+  }
 
   private fail(): never {
     throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${this.name} is offline: ${this.offline}`);

@@ -4,6 +4,7 @@
 // on the append or read paths.
 import type { BatchHeader } from '../protocol/records.js';
 import type { CompactableLog } from './cleaner.js';
+import type { AbortedTxn, ProducerStateManager } from './producer-state.js';
 
 export interface AppendResult {
   /** Offset given to the first record of the batch. */
@@ -83,9 +84,17 @@ export interface PartitionLog {
   readonly highWatermark: number;
   /** Bytes of batches held. */
   readonly sizeInBytes: number;
+  /**
+   * Idempotent and transactional producers' state, kept by every append (and rebuilt by the disk
+   * log after a restart). The broker checks client batches against it before appending.
+   */
+  readonly producers: ProducerStateManager;
+  /** Offsets below this are decided: no open transaction holds them (read_committed reads up to here). */
+  readonly lastStableOffset: number;
 
   /**
-   * Appends one validated batch and assigns its base offset in place. `batch` is a view of the
+   * Appends one validated batch and assigns its base offset in place, and records it in the
+   * producer state (a marker completes its transaction, an abort is added to the transaction index). `batch` is a view of the
    * request it arrived in; the log may keep that view or copy it. A log that can answer at once
    * (the memory log) returns the result itself, so the produce path costs no promise; one that
    * must wait (for a disk write) returns a promise. Appends complete in call order.
@@ -98,6 +107,12 @@ export interface PartitionLog {
    * Only offsets below `upTo` (the high watermark or last stable offset) are returned.
    */
   read(offset: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<ReadResult>;
+
+  /**
+   * The aborted transactions a read_committed fetch of [fetchOffset, upTo) must be told of: those
+   * whose data may lie in the range (marker at or after fetchOffset, first offset before upTo).
+   */
+  abortedTransactions(fetchOffset: number, upTo: number): AbortedTxn[];
 
   /** Bytes stored from the batch holding `offset` up to `upTo`, for fetch long-poll accounting. */
   bytesFrom(offset: number, upTo: number): number;

@@ -13,6 +13,8 @@ import { grown } from './columns.js';
 import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import type { Clock } from '../broker/clock.js';
 import type { AppendOptions, AppendResult, LogCreateOptions, LogFactory, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
+import { ProducerStateManager, recordAppend, type AbortedTxn } from './producer-state.js';
+import { abortedOverlapping } from './txn-index.js';
 
 const FIRST_SLAB = 16 * 1024;
 const MAX_SLAB = 1024 * 1024;
@@ -68,6 +70,9 @@ export class MemoryLog implements PartitionLog, CompactableLog {
 
   /** Where the dirty part begins (the cleaner's checkpoint). */
   firstDirtyOffset = 0;
+  readonly producers: ProducerStateManager;
+  /** The transaction index's in-memory twin: aborted transactions in marker order. */
+  private aborted: AbortedTxn[] = [];
   /** Counts deletions and cleanings of segments, so a cleaning can tell its group changed under it. */
   private segmentsVersion = 0;
 
@@ -77,6 +82,7 @@ export class MemoryLog implements PartitionLog, CompactableLog {
     readonly name = 'memory log',
   ) {
     this.segCreated = [clock.now()];
+    this.producers = new ProducerStateManager(name);
   }
   /** Index of the first batch holding the largest timestamp. */
   private maxTimestampBatch = -1;
@@ -95,6 +101,17 @@ export class MemoryLog implements PartitionLog, CompactableLog {
 
   get sizeInBytes(): number {
     return this.bytes;
+  }
+
+  get lastStableOffset(): number {
+    const unstable = this.producers.firstUnstableOffset();
+    return unstable < 0 ? this.endOffset : Math.min(unstable, this.endOffset);
+  }
+
+  abortedTransactions(fetchOffset: number, upTo: number): AbortedTxn[] {
+    const out: AbortedTxn[] = [];
+    abortedOverlapping(this.aborted, fetchOffset, upTo, out);
+    return out;
   }
 
   /** How many buffers hold batch `index` (1, or the pieces of the reads it straddled); for diagnostics and tests. */
@@ -190,6 +207,10 @@ export class MemoryLog implements PartitionLog, CompactableLog {
     this.endOffset = lastOffset + 1;
     this.bytes += batch.length;
     this.appendedBytes += batch.length;
+    if (ProducerStateManager.tracks(header)) {
+      const aborted = recordAppend(this.producers, batch, header, baseOffset, maxTimestamp);
+      if (aborted !== null) this.aborted.push(aborted);
+    }
     return { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1, logStartOffset: this.startOffset };
   }
 
@@ -365,6 +386,8 @@ export class MemoryLog implements PartitionLog, CompactableLog {
     this.segFirstTs = this.segFirstTs.slice(n);
     this.segBytes = this.segBytes.slice(n);
     this.startOffset = Math.max(this.startOffset, this.segBase[0]!);
+    // aborted transactions whose markers went with the segments concern no readable record
+    if (this.aborted.length > 0) this.aborted = this.aborted.filter(t => t.lastOffset >= this.startOffset);
     this.segmentsVersion++;
     this.recomputeMaxima();
     return n;

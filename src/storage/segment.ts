@@ -9,6 +9,7 @@ import { ATTRIBUTES, BATCH_LENGTH, CRC, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVER
 import type { FileHandles } from './file-handles.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TransactionIndex } from './txn-index.js';
 
 /** Kafka's file names: the base offset, zero-padded to 20 digits. */
 export function segmentFileName(baseOffset: number, suffix: string): string {
@@ -124,6 +125,8 @@ export class LogSegment {
   firstBatchTimestamp = -1;
   offsetIndex: OffsetIndex;
   timeIndex: TimeIndex;
+  /** The aborted transactions whose markers lie here (`.txnindex`). */
+  readonly txnIndex: TransactionIndex;
   private bytesSinceLastIndexEntry = 0;
   /** Where the last read ended: the next sequential fetch starts there without a lookup. */
   private hintOffset = -1;
@@ -144,6 +147,7 @@ export class LogSegment {
     this.logPath = path.join(dir, segmentFileName(baseOffset, '.log') + suffix);
     this.indexPath = path.join(dir, segmentFileName(baseOffset, '.index') + suffix);
     this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, '.timeindex') + suffix);
+    this.txnIndex = new TransactionIndex(path.join(dir, segmentFileName(baseOffset, '.txnindex') + suffix));
     this.nextOffset = baseOffset;
     this.offsetIndex = new OffsetIndex(baseOffset, Math.max(1, Math.floor(opts.indexMaxBytes / 8)));
     this.timeIndex = new TimeIndex(baseOffset, Math.max(1, Math.floor(opts.indexMaxBytes / 12)));
@@ -189,9 +193,15 @@ export class LogSegment {
     let indexProblem: string | null = null;
     if (trustIndexes) {
       indexProblem = s.loadIndexes();
-      if (indexProblem === null) return { segment: s, recovery: null, indexProblem: null };
+      if (indexProblem === null) {
+        s.txnIndex.load(s.nextOffset);
+        return { segment: s, recovery: null, indexProblem: null };
+      }
     }
-    return { segment: s, recovery: s.recover(onRecoveredBatch), indexProblem };
+    const recovery = s.recover(onRecoveredBatch);
+    // the log's producer state replay indexes the recovered segment's aborted transactions again
+    s.txnIndex.reset();
+    return { segment: s, recovery, indexProblem };
   }
 
   /** Reads the index files and the tail after their last entries; returns a problem, or null. */
@@ -254,24 +264,44 @@ export class LogSegment {
    * Calls `visit` with each batch header from `position` to the end of the file, synchronously;
    * `visit(null)` when the rest is not a whole batch. Stops when `visit` returns false.
    */
-  private walkSync(position: number, visit: (b: StoredBatch | null) => boolean): void {
+  private walkSync(position: number, visit: (b: StoredBatch | null, head: Buffer) => boolean): void {
     const fd = this.handles.fd(this.logPath);
     const head = Buffer.allocUnsafe(HEADER_SIZE);
     let pos = position;
     while (pos < this.size) {
       const n = readFullySync(fd, head, HEADER_SIZE, pos);
       if (n < HEADER_SIZE) {
-        visit(null);
+        visit(null, head);
         return;
       }
       const b = storedBatch(head, 0, pos);
       if (b.size < HEADER_SIZE || pos + b.size > this.size) {
-        visit(null);
+        visit(null, head);
         return;
       }
-      if (!visit(b)) return;
+      if (!visit(b, head)) return;
       pos += b.size;
     }
+  }
+
+  /**
+   * Calls `visit` with the header (first 61 bytes, a reused buffer) of each batch holding offsets
+   * at or after `fromOffset`, in order, and a function that reads that whole batch; synchronous,
+   * for rebuilding producer state when the log opens.
+   */
+  replaySync(fromOffset: number, visit: (head: Buffer, whole: () => Buffer) => void): void {
+    const start = fromOffset > this.baseOffset && this.offsetIndex.entries > 0 ? this.offsetIndex.lookup(fromOffset).position : 0;
+    const fd = this.handles.fd(this.logPath);
+    this.walkSync(start, (b, head) => {
+      if (b === null) return false;
+      if (b.lastOffset < fromOffset) return true;
+      visit(head, () => {
+        const whole = Buffer.allocUnsafe(b.size);
+        readFullySync(fd, whole, b.size, b.position);
+        return whole;
+      });
+      return true;
+    });
   }
 
   /**
@@ -518,6 +548,7 @@ export class LogSegment {
       [this.logPath, to('.log')],
       [this.indexPath, to('.index')],
       [this.timeIndexPath, to('.timeindex')],
+      [this.txnIndex.path, to('.txnindex')],
     ];
     for (const [from, dest] of moves) {
       try {
@@ -528,6 +559,7 @@ export class LogSegment {
       }
     }
     [this.logPath, this.indexPath, this.timeIndexPath] = moves.map(m => m[1]) as [string, string, string];
+    this.txnIndex.movedTo(moves[3]![1]);
   }
 
   /** Runs `fn` with the .log file's descriptor pinned, so it cannot be closed under an asynchronous read. */
@@ -566,21 +598,27 @@ export class LogSegment {
     return new Promise<void>((resolve, reject) => {
       fs.fdatasync(fd, err => {
         this.handles.release(this.logPath, fd);
-        if (err) reject(err);
-        else resolve();
+        if (err) return reject(err);
+        try {
+          this.txnIndex.flushSync();
+        } catch (e) {
+          return reject(e as Error);
+        }
+        resolve();
       });
     });
   }
 
   flushSync(): void {
     fs.fdatasyncSync(this.handles.fd(this.logPath));
+    this.txnIndex.flushSync();
   }
 
   /** Closes the files and removes them. */
   delete(): void {
     this.deleted = true;
     this.handles.forget(this.logPath);
-    for (const file of [this.logPath, this.indexPath, this.timeIndexPath]) fs.rmSync(file, { force: true });
+    for (const file of [this.logPath, this.indexPath, this.timeIndexPath, this.txnIndex.path]) fs.rmSync(file, { force: true });
   }
 
   close(): void {

@@ -125,7 +125,7 @@ t.test('epochs advance and wrap from 0x7fffffff to 1, never 0', async t => {
 
 t.test('partition keys and rotation', async t => {
   const part = (topic: string, topicId: string, partitionIndex: number): SessionPartition => ({
-    topic, topicId, partitionIndex, fetchOffset: 0, maxBytes: 1024, currentLeaderEpoch: -1, highWatermark: 0, logStartOffset: 0,
+    topic, topicId, partitionIndex, fetchOffset: 0, maxBytes: 1024, currentLeaderEpoch: -1, highWatermark: 0, lastStableOffset: 0, logStartOffset: 0,
   });
   const byId = new FetchSession(1, true, 0);
   const byName = new FetchSession(2, false, 0);

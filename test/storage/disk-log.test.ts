@@ -280,9 +280,11 @@ t.test('segment.bytes rolls segments; their files are named by the 20-digit base
   await log.close();
   t.same(f.files(), [
     '00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex',
-    '00000000000000000128.index', '00000000000000000128.log', '00000000000000000128.timeindex',
-    '00000000000000000256.index', '00000000000000000256.log', '00000000000000000256.timeindex',
-    '00000000000000000384.index', '00000000000000000384.log', '00000000000000000384.timeindex',
+    '00000000000000000128.index', '00000000000000000128.log', '00000000000000000128.snapshot', '00000000000000000128.timeindex',
+    '00000000000000000256.index', '00000000000000000256.log', '00000000000000000256.snapshot', '00000000000000000256.timeindex',
+    '00000000000000000384.index', '00000000000000000384.log', '00000000000000000384.snapshot', '00000000000000000384.timeindex',
+    // producer state snapshots: one per roll, at the new segment's base offset, and one at shutdown
+    '00000000000000000400.snapshot',
     'leader-epoch-checkpoint',
   ]);
   t.same([0, 128, 256, 384].map(b => f.size(segmentFileName(b, '.log'))), [64 * KiB, 64 * KiB, 64 * KiB, 8 * KiB]);
@@ -646,7 +648,8 @@ t.test('retention.ms deletes the segments whose newest record is older, oldest f
   t.equal(await log.applyRetention(T0 + 1_000_000), 2);
   t.same(log.segmentBaseOffsets, [400]);
   t.same([log.logStartOffset, log.logEndOffset, log.sizeInBytes], [400, 400, 0]);
-  t.same(f.files(), ['00000000000000000400.log', 'leader-epoch-checkpoint']);
+  // the snapshot taken when the empty segment rolled stays with it
+  t.same(f.files(), ['00000000000000000400.log', '00000000000000000400.snapshot', 'leader-epoch-checkpoint']);
   t.same(await log.read(0, 1 << 20, true, END), { records: [], bytes: 0 });
   t.equal(await log.offsetForTimestamp(0), null);
   t.equal(await log.maxTimestampOffset(), null);
@@ -745,7 +748,7 @@ t.test('deleteRecordsBefore moves the log start offset and deletes the segments 
   // up to the end: the active segment is rolled and deleted, the end offset kept
   await log.deleteRecordsBefore(400);
   t.same([log.logStartOffset, log.logEndOffset, log.sizeInBytes, log.segmentBaseOffsets], [400, 400, 0, [400]]);
-  t.same(f.files(), ['00000000000000000400.log', 'leader-epoch-checkpoint']);
+  t.same(f.files(), ['00000000000000000400.log', '00000000000000000400.snapshot', 'leader-epoch-checkpoint']);
   await log.deleteRecordsBefore(1000);
   t.same([log.logStartOffset, log.logEndOffset, log.segmentBaseOffsets], [400, 400, [400]], 'never past the end');
   const next = await append(log, sized(KiB, [T0, T0]));

@@ -77,7 +77,10 @@ function partitionData(t: FetchTarget, read: ReadOutcome | null, isolationLevel:
     snapshotId: defaultFetchResponseSnapshotId(),
     preferredReadReplica: -1,
     // Kafka's read of a failed partition carries no aborted-transactions list (null on the wire)
-    abortedTransactions: isolationLevel === IsolationLevel.READ_COMMITTED && read !== null && read.errorCode === ErrorCode.NONE ? [] : null,
+    abortedTransactions:
+      isolationLevel === IsolationLevel.READ_COMMITTED && read !== null && read.errorCode === ErrorCode.NONE
+        ? (read.abortedTransactions ?? []).map(a => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
+        : null,
   };
   if (read === null) {
     return { ...base, errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: EMPTY };
@@ -155,6 +158,7 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
             maxBytes: p.partitionMaxBytes,
             currentLeaderEpoch: p.currentLeaderEpoch,
             highWatermark: -1,
+            lastStableOffset: -1,
             logStartOffset: -1,
           });
         }
@@ -176,6 +180,7 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
             maxBytes: p.partitionMaxBytes,
             currentLeaderEpoch: p.currentLeaderEpoch,
             highWatermark: cached?.highWatermark ?? -1,
+            lastStableOffset: cached?.lastStableOffset ?? -1,
             logStartOffset: cached?.logStartOffset ?? -1,
           };
           if (cached) Object.assign(cached, next);
@@ -228,6 +233,7 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
               maxBytes: t.maxBytes,
               currentLeaderEpoch: t.currentLeaderEpoch,
               highWatermark: data.errorCode === ErrorCode.NONE ? data.highWatermark : -1,
+              lastStableOffset: data.lastStableOffset,
               logStartOffset: data.logStartOffset,
             });
           }
@@ -236,8 +242,8 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: groupByTopic(entries), nodeEndpoints: leaderHints(ctx, entries) };
     }
 
-    // Incremental: answer only partitions with data, a changed high watermark or log start
-    // offset, or an error; those that returned data go to the back of the session's rotation.
+    // Incremental: answer only partitions with data, a changed high watermark, last stable offset
+    // or log start offset, or an error; those that returned data go to the back of the session's rotation.
     const rotate: string[] = [];
     targets.forEach((t, i) => {
       const data = partitionData(t, reads[i]!, req.isolationLevel);
@@ -248,6 +254,10 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
       if (data.highWatermark !== cached.highWatermark) {
         mustRespond = true;
         cached.highWatermark = data.highWatermark;
+      }
+      if (data.lastStableOffset !== cached.lastStableOffset) {
+        mustRespond = true;
+        cached.lastStableOffset = data.lastStableOffset;
       }
       if (data.logStartOffset !== cached.logStartOffset) {
         mustRespond = true;
