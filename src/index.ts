@@ -125,6 +125,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   }
   const broker = new Broker({ nodeId, config, cluster, log, clock, dataDir: dataDir ?? null });
   await broker.groups.load();
+  await broker.transactions.load();
   broker.startBackgroundTasks();
   const listener = new Listener(broker, log, host, opts.port ?? first.port);
   const port = await listener.listen();

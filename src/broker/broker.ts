@@ -15,6 +15,7 @@ import { NO_RESPONSE, type ConnectionInfo, type Handler, type HandlerResult, typ
 import { HANDLERS } from './handlers/index.js';
 import { LogCleaner } from '../storage/cleaner.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.js';
 import { randomBytes } from 'node:crypto';
 
 const API_VERSIONS_KEY = 18;
@@ -49,6 +50,7 @@ export class Broker {
   readonly fetchSessions: FetchSessionCache;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  readonly transactions: TransactionCoordinator;
   /** InitProducerId's ids. */
   readonly producerIds: ProducerIdManager;
   /** Debug logging costs the hot path nothing when it is off. */
@@ -75,6 +77,19 @@ export class Broker {
       log: deps.log.child({ component: 'group-coordinator' }),
       random: randomBytes,
     });
+    this.transactions = new TransactionCoordinator({
+      nodeId: deps.nodeId,
+      cluster: deps.cluster,
+      replicas: this.replicas,
+      config: deps.config,
+      clock: deps.clock,
+      log: deps.log.child({ component: 'transaction-coordinator' }),
+      producerIds: this.producerIds,
+    });
+    if (deps.config.bool('transaction.partition.verification.enable')) {
+      this.replicas.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
+        this.transactions.verifyProduce(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version);
+    }
     this.debug = deps.log.isLevelEnabled('debug');
   }
 
@@ -113,6 +128,7 @@ export class Broker {
     this.retentionTimer = null;
     await this.cleaner?.stop();
     this.groups.close();
+    this.transactions.close();
     this.replicas.close();
     await this.cluster.close();
   }

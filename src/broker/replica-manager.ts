@@ -2,7 +2,7 @@
 // checks and error codes. Protocol-free: handlers translate to and from the wire types.
 import type { Partition } from '../cluster/cluster.js';
 import { ErrorCode, KafkaError, errorMessage } from '../protocol/errors.js';
-import { COMPRESSION_MASK, Compression, TRANSACTIONAL_BIT, batchRecords, isBatchProblem, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
+import { COMPRESSION_MASK, Compression, TRANSACTIONAL_BIT, batchRecords, encodeEndTxnMarker, isBatchProblem, readBatchHeader, recordTimestamps, validateProducedBatch, type BatchHeader } from '../protocol/records.js';
 import type { Clock } from './clock.js';
 import type { AppendResult, ReadResult } from '../storage/log.js';
 import type { AbortedTxn, ExpirySettings } from '../storage/producer-state.js';
@@ -83,9 +83,17 @@ function appended(p: Partition, result: AppendResult): AppendOutcome {
   };
 }
 
+/**
+ * Whether a transactional batch's partition is part of its producer's transaction (the
+ * coordinator's verification, KIP-890): NONE, or the error to answer the batch with.
+ */
+export type TxnVerifier = (transactionalId: string | null, producerId: number, producerEpoch: number, p: Partition, produceVersion: number) => { code: number; message: string | null };
+
 export class ReplicaManager {
   /** The finish functions of the fetches waiting for data, so close() can end them. */
   private readonly waiting = new Set<() => void>();
+  /** Set by the broker once its transaction coordinator exists. */
+  txnVerifier: TxnVerifier | null = null;
 
   constructor(
     private readonly nodeId: number,
@@ -116,7 +124,7 @@ export class ReplicaManager {
    * Validates one produced batch and appends it, as Kafka's ReplicaManager.appendRecords does for
    * one partition. Answers synchronously when the log does.
    */
-  append(p: Partition, records: Buffer | null, arrived: readonly Buffer[] | null, acks: number, produceVersion: number): AppendOutcome | Promise<AppendOutcome> {
+  append(p: Partition, records: Buffer | null, arrived: readonly Buffer[] | null, acks: number, produceVersion: number, transactionalId: string | null = null): AppendOutcome | Promise<AppendOutcome> {
     const leader = this.checkLeader(p, -1);
     if (leader !== ErrorCode.NONE) return failedAppend(leader);
     const settings = p.topic.settings;
@@ -136,9 +144,14 @@ export class ReplicaManager {
       return failedAppend(ErrorCode.INVALID_RECORD, `Invalid sequence number ${header.baseSequence} in record batch with producerId ${header.producerId}`);
     }
     if (header.producerId >= 0 && (header.attributes & TRANSACTIONAL_BIT) !== 0) {
-      // transactions arrive with the transaction coordinator; until then no transactional producer
-      // can have been given an id by this broker, which is what this error says
-      return failedAppend(ErrorCode.UNKNOWN_PRODUCER_ID, 'Transactional produce is not built yet in Samsa');
+      // Kafka's transaction verification: a producer's first batch of a transaction in this
+      // partition must belong to a partition its coordinator added to the transaction
+      const entry = p.log.producers.entry(header.producerId);
+      const inTxn = entry !== undefined && entry.currentTxnFirstOffset >= 0 && entry.epoch === header.producerEpoch;
+      if (!inTxn && this.txnVerifier !== null) {
+        const v = this.txnVerifier(transactionalId, header.producerId, header.producerEpoch, p, produceVersion);
+        if (v.code !== ErrorCode.NONE) return failedAppend(v.code, v.message ?? undefined);
+      }
     }
     if (settings.log.compact) {
       const keyless = this.keylessRecords(records!, `${p.topic.name}-${p.index}`);
@@ -170,6 +183,30 @@ export class ReplicaManager {
     // the log recorded the batch in its producer state synchronously (a promise only waits for an
     // fsync): later batches of the producer see this one
     return result instanceof Promise ? result.then(r => appended(p, r), err => storageFailure(err, failedAppend)) : appended(p, result);
+  }
+
+  /**
+   * Writes a transaction's commit or abort marker for one producer (Kafka's WriteTxnMarkers on the
+   * partition leader): refused with INVALID_PRODUCER_EPOCH or TRANSACTION_COORDINATOR_FENCED when
+   * a newer producer epoch or coordinator has written here. Resolves with the error code.
+   */
+  appendMarker(p: Partition, producerId: number, producerEpoch: number, commit: boolean, coordinatorEpoch: number): number | Promise<number> {
+    const leader = this.checkLeader(p, -1);
+    if (leader !== ErrorCode.NONE) return leader;
+    const refused = p.log.producers.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+    if (refused !== null) return refused.code;
+    const now = this.clock.now();
+    const batch = encodeEndTxnMarker(producerId, producerEpoch, { commit, coordinatorEpoch }, now);
+    const code = (err: unknown) => storageFailure(err, c => c);
+    let result: AppendResult | Promise<AppendResult>;
+    try {
+      result = p.log.append(batch, readBatchHeader(batch), { leaderEpoch: p.leaderEpoch, logAppendTime: p.topic.settings.logAppendTime ? now : null, arrived: null });
+    } catch (err) {
+      return code(err);
+    }
+    // the last stable offset moved: read_committed fetches waiting on it may answer
+    p.notifyChange();
+    return result instanceof Promise ? result.then(() => ErrorCode.NONE, code) : ErrorCode.NONE;
   }
 
   /**

@@ -163,6 +163,8 @@ export class ProducerStateManager {
    * to the transaction index when the batch aborts one that wrote data here.
    */
   apply(header: ProducerBatch, firstOffset: number, timestamp: number, marker: EndTxnMarker | null): AbortedTxn | null {
+    // an emptied control batch (the cleaner's) or another control type changes nothing (as Kafka)
+    if ((header.attributes & CONTROL_BIT) !== 0 && marker === null) return null;
     let e = this.entries.get(header.producerId);
     if (e === undefined) {
       e = { producerId: header.producerId, epoch: header.producerEpoch, batches: [], lastTimestamp: timestamp, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
@@ -173,8 +175,7 @@ export class ProducerStateManager {
       e.batches = [];
     }
     e.lastTimestamp = timestamp;
-    if ((header.attributes & CONTROL_BIT) !== 0) {
-      if (marker === null) return null; // an emptied control batch (the cleaner's) or another control type
+    if (marker !== null) {
       e.coordinatorEpoch = marker.coordinatorEpoch;
       const first = e.currentTxnFirstOffset;
       if (first < 0) return null; // a transaction that wrote nothing here leaves no trace in the index

@@ -1,9 +1,17 @@
-// AddOffsetsToTxn (25). Top-level error only.
+// AddOffsetsToTxn (25): adds the group's partition of __consumer_offsets to the transaction, so
+// its TxnOffsetCommits are committed or aborted with it (Kafka's handleAddOffsetsToTxnRequest).
 import type { Handler } from '../handler.js';
+import { partitionForGroup, OFFSETS_TOPIC } from '../../coordinator/group/group-coordinator.js';
 import { defaultAddOffsetsToTxnResponse, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from '../../protocol/messages/index.js';
 
 export const handler: Handler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> = {
   apiKey: 25,
+  async handle(ctx, req) {
+    const topic = ctx.broker.groups.ensureOffsetsTopic();
+    const partition = partitionForGroup(req.groupId, topic.partitions.length);
+    const errorCode = await ctx.broker.transactions.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
+    return { ...defaultAddOffsetsToTxnResponse(), errorCode };
+  },
   errorResponse(_req, _version, code) {
     return { ...defaultAddOffsetsToTxnResponse(), errorCode: code };
   },

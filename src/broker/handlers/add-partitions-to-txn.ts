@@ -1,17 +1,70 @@
-// AddPartitionsToTxn (24). Below v4 (one transaction per request, sent by producers) Kafka
-// answers every requested partition with the error; from v4 (batched, sent by brokers) it sets
-// only the top-level error code and lists no transactions.
-import type { Handler } from '../handler.js';
+// AddPartitionsToTxn (24). Below v4 (one transaction per request, sent by producers) every
+// requested partition is answered; from v4 (batched, sent by brokers) the results come per
+// transaction, and a transaction marked verifyOnly is only checked (KIP-890). As in Kafka's
+// KafkaApis: a partition that does not exist is UNKNOWN_TOPIC_OR_PARTITION and the others of its
+// transaction OPERATION_NOT_ATTEMPTED; otherwise the coordinator's one answer goes to every
+// partition (verification answers per partition).
+import type { Handler, RequestContext } from '../handler.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import {
   defaultAddPartitionsToTxnResponse,
   defaultAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3AndBelow,
   defaultAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultV3AndBelow,
   type AddPartitionsToTxnRequest,
   type AddPartitionsToTxnResponse,
+  type AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult,
 } from '../../protocol/messages/index.js';
+
+interface TxnToAdd {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  verifyOnly: boolean;
+  topics: { name: string; partitions: number[] }[];
+}
+
+type Results = AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
+
+const resultsOf = (topics: TxnToAdd['topics'], codeOf: (topic: string, partition: number) => number): Results =>
+  topics.map(t => ({ name: t.name, resultsByPartition: t.partitions.map(partitionIndex => ({ partitionIndex, partitionErrorCode: codeOf(t.name, partitionIndex) })) }));
+
+async function addOne(ctx: RequestContext, txn: TxnToAdd): Promise<Results> {
+  const cluster = ctx.broker.cluster;
+  const missing = new Set<string>();
+  for (const t of txn.topics) {
+    const topic = cluster.topic(t.name);
+    for (const p of t.partitions) if (topic === undefined || topic.deleted || topic.partitions[p] === undefined) missing.add(`${t.name}\u0000${p}`);
+  }
+  if (missing.size > 0) {
+    return resultsOf(txn.topics, (topic, p) => (missing.has(`${topic}\u0000${p}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  }
+  const coordinator = ctx.broker.transactions;
+  const partitions = txn.topics.flatMap(t => t.partitions.map(partition => ({ topic: t.name, partition })));
+  if (txn.verifyOnly) {
+    const verified = coordinator.verify(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
+    return resultsOf(txn.topics, (topic, p) => (typeof verified === 'number' ? verified : verified.get(`${topic}\u0000${p}`)!));
+  }
+  const code = await coordinator.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
+  return resultsOf(txn.topics, () => code);
+}
 
 export const handler: Handler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {
   apiKey: 24,
+  async handle(ctx, req) {
+    if (ctx.apiVersion < 4) {
+      const results = await addOne(ctx, {
+        transactionalId: req.v3AndBelowTransactionalId,
+        producerId: req.v3AndBelowProducerId,
+        producerEpoch: req.v3AndBelowProducerEpoch,
+        verifyOnly: false,
+        topics: req.v3AndBelowTopics,
+      });
+      return { ...defaultAddPartitionsToTxnResponse(), resultsByTopicV3AndBelow: results };
+    }
+    const resultsByTransaction = [];
+    for (const txn of req.transactions) resultsByTransaction.push({ transactionalId: txn.transactionalId, topicResults: await addOne(ctx, txn) });
+    return { ...defaultAddPartitionsToTxnResponse(), resultsByTransaction };
+  },
   errorResponse(req, version, code) {
     if (version >= 4) return { ...defaultAddPartitionsToTxnResponse(), errorCode: code };
     return {

@@ -1,4 +1,5 @@
-// DescribeTransactions (65). Kafka answers each requested transactional id with the error.
+// DescribeTransactions (65): each requested transactional id's state as its coordinator holds it
+// (TRANSACTIONAL_ID_NOT_FOUND for one it does not know, NOT_COORDINATOR for one it does not own).
 import type { Handler } from '../handler.js';
 import {
   defaultDescribeTransactionsResponse,
@@ -9,6 +10,9 @@ import {
 
 export const handler: Handler<DescribeTransactionsRequest, DescribeTransactionsResponse> = {
   apiKey: 65,
+  handle(ctx, req) {
+    return { ...defaultDescribeTransactionsResponse(), transactionStates: req.transactionalIds.map(id => ctx.broker.transactions.describe(id)) };
+  },
   errorResponse(req, _version, code) {
     return {
       ...defaultDescribeTransactionsResponse(),

@@ -1,6 +1,6 @@
 // FindCoordinator (10). Group keys are answered with the leader of the group's partition of
-// __consumer_offsets, which is created on first use as Kafka does. Transaction keys answer
-// COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists; share-group keys
+// __consumer_offsets, transaction keys with the leader of the id's partition of
+// __transaction_state; each topic is created on first use as Kafka does. Share-group keys
 // INVALID_REQUEST (below v6 always, and share groups are not enabled). Below v4 Kafka answers the
 // single key's error with "no node" (id -1, empty host, port -1) and the code's default message;
 // from v4 it answers each requested key so, without a message.
@@ -15,6 +15,7 @@ import {
 import { advertisedAddress } from '../topics.js';
 
 const KEY_GROUP = 0;
+const KEY_TRANSACTION = 1;
 
 interface Found {
   errorCode: number;
@@ -26,11 +27,8 @@ interface Found {
 const NO_NODE = { nodeId: -1, host: '', port: -1 };
 
 function find(ctx: RequestContext, keyType: number, key: string): Found {
-  if (keyType !== KEY_GROUP) {
-    const code = keyType === 1 ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.INVALID_REQUEST;
-    return { errorCode: code, ...NO_NODE };
-  }
-  const nodeId = ctx.broker.groups.coordinatorFor(key);
+  if (keyType !== KEY_GROUP && keyType !== KEY_TRANSACTION) return { errorCode: ErrorCode.INVALID_REQUEST, ...NO_NODE };
+  const nodeId = keyType === KEY_GROUP ? ctx.broker.groups.coordinatorFor(key) : ctx.broker.transactions.coordinatorFor(key);
   if (nodeId !== ctx.broker.nodeId) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
   const { host, port } = advertisedAddress(ctx.broker, ctx.connection);
   return { errorCode: ErrorCode.NONE, nodeId, host, port };

@@ -1,7 +1,7 @@
 // InitProducerId (22). Idempotent producers (no transactional id) get a new producer id at epoch 0,
 // whatever id and epoch they bring (Kafka's TransactionCoordinator "blindly accepts" them); an id
-// with no epoch, or an epoch with no id, is INVALID_REQUEST. Transactional ids need the transaction
-// coordinator, not built yet: COORDINATOR_NOT_AVAILABLE, as FindCoordinator answers for them.
+// with no epoch, or an epoch with no id, is INVALID_REQUEST. A transactional id goes to the
+// transaction coordinator (a bumped epoch, fencing the previous holder; KIP-360's id and epoch).
 // Errors carry no producer id (-1) and no epoch (-1).
 import type { Handler } from '../handler.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -9,10 +9,20 @@ import { defaultInitProducerIdResponse, type InitProducerIdRequest, type InitPro
 
 export const handler: Handler<InitProducerIdRequest, InitProducerIdResponse> = {
   apiKey: 22,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const error = (code: number) => handler.errorResponse(req, ctx.apiVersion, code);
     if ((req.producerId === -1) !== (req.producerEpoch === -1)) return error(ErrorCode.INVALID_REQUEST);
-    if (req.transactionalId !== null) return error(req.transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (req.transactionalId !== null) {
+      const expected = req.producerId === -1 ? null : { producerId: req.producerId, producerEpoch: req.producerEpoch };
+      let r;
+      try {
+        r = await ctx.broker.transactions.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+      } catch (err) {
+        ctx.broker.log.error({ err }, 'cannot record the next block of producer ids');
+        return error(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      }
+      return { ...defaultInitProducerIdResponse(), errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
+    }
     let producerId: number;
     try {
       producerId = ctx.broker.producerIds.generate();

@@ -1,9 +1,15 @@
-// ListTransactions (66). Top-level error only.
+// ListTransactions (66): the transactions this node coordinates, filtered by state, producer id,
+// how long they have run (v1) and a transactional id pattern (v2). Unknown state names are
+// reported back, as Kafka does.
 import type { Handler } from '../handler.js';
 import { defaultListTransactionsResponse, type ListTransactionsRequest, type ListTransactionsResponse } from '../../protocol/messages/index.js';
 
 export const handler: Handler<ListTransactionsRequest, ListTransactionsResponse> = {
   apiKey: 66,
+  handle(ctx, req) {
+    const r = ctx.broker.transactions.list(req.stateFilters, req.producerIdFilters, req.durationFilter, req.transactionalIdPattern);
+    return { ...defaultListTransactionsResponse(), errorCode: r.errorCode, unknownStateFilters: r.unknownStateFilters, transactionStates: r.transactions };
+  },
   errorResponse(_req, _version, code) {
     return { ...defaultListTransactionsResponse(), errorCode: code };
   },

@@ -66,7 +66,7 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
         else if (!validAcks) partitionResponses.push(partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS));
         else {
           const records = pd.records as Buffer | null;
-          const out = replicas.append(partition, records, records === null ? null : arrivedAs(ctx, records), req.acks, v);
+          const out = replicas.append(partition, records, records === null ? null : arrivedAs(ctx, records), req.acks, v, req.transactionalId);
           if (out instanceof Promise) {
             const slot = partitionResponses.push(partitionError(pd.index, ErrorCode.NONE)) - 1;
             (waiting ??= []).push(out.then(o => void (partitionResponses[slot] = partitionResponse(pd.index, o))));

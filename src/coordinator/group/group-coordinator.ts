@@ -31,6 +31,7 @@ import {
 import { classicAssignmentBytes } from './consumer-group-classic.js';
 import { decodeSubscription } from './consumer-protocol.js';
 import {
+  decodeKey,
   decodeRecord,
   encodeGroupMetadataValue,
   encodeKey,
@@ -38,8 +39,10 @@ import {
   encodeRecord,
   type GroupMetadataValue,
   type GroupRecord,
+  type GroupRecordKey,
   type OffsetCommitValue,
 } from './offsets-records.js';
+import { coordinatorPartitionFor } from '../transaction/txn-records.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -50,11 +53,20 @@ const FENCE_REASONS = {
   sync: 'consumer group member fenced: the classic member failed to sync within the rebalance timeout',
 } as const;
 
-/** Kafka's Utils.abs(groupId.hashCode()) % partitions, with Java's String.hashCode over UTF-16 units. */
+/**
+ * Kafka's GroupCoordinatorService.partitionFor: Utils.abs(groupId.hashCode()) % partitions (the
+ * same function as the transaction coordinator's, coordinatorPartitionFor). Samsa before this
+ * took (hashCode & 0x7fffffff) % partitions, which differs for about half of all group ids (those
+ * with a negative hash): their records from then are on another partition, which loading reads
+ * too (see GroupCoordinator.loadAll).
+ */
 export function partitionForGroup(groupId: string, partitions: number): number {
-  let h = 0;
-  for (let i = 0; i < groupId.length; i++) h = (Math.imul(h, 31) + groupId.charCodeAt(i)) | 0;
-  return (h & 0x7fffffff) % partitions;
+  return coordinatorPartitionFor(groupId, partitions);
+}
+
+/** The group a record of __consumer_offsets belongs to; undefined for record types Samsa does not load. */
+function groupOf(key: GroupRecordKey): string | undefined {
+  return 'group' in key ? key.group : undefined;
 }
 
 export interface CommittedOffset {
@@ -178,6 +190,11 @@ export class GroupCoordinator {
   private readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
   private readonly deps: GroupCoordinatorDeps;
   private loading: Promise<void> | null = null;
+  /**
+   * The groups with records on a partition of __consumer_offsets other than their own (written
+   * before Samsa partitioned groups as Kafka does), and those partitions; found at load.
+   */
+  private readonly foreign = new Map<string, Set<number>>();
   private loaded = false;
   private expiryTimer: Timer | null = null;
   private closed = false;
@@ -275,18 +292,58 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** Writes records to the group's partition of __consumer_offsets; resolves with the error code (NONE on success). */
+  /** This node leads the partition of __consumer_offsets, and can read and write it. */
+  private leads(p: Partition | undefined): p is Partition {
+    return p !== undefined && p.leader === this.deps.nodeId && p.log.offline === undefined;
+  }
+
+  /**
+   * Writes records to the group's partition of __consumer_offsets; resolves with the error code
+   * (NONE on success). Their tombstones also go to the group's foreign partitions, if it has any
+   * (forwardTombstones).
+   */
   private async write(groupId: string, records: Record[], forOffsets = false): Promise<number> {
     if (records.length === 0) return ErrorCode.NONE;
     const p = this.partitionOf(groupId);
     if (p === undefined) return ErrorCode.NOT_COORDINATOR;
-    const now = this.clock.now();
-    const batch = encodeRecordBatch(records.map(r => ({ key: r.key, value: r.value, timestamp: now })), { baseTimestamp: now });
-    const outcome = await this.deps.replicas.append(p, batch, null, -1, 9);
+    const outcome = await this.deps.replicas.append(p, this.batchOf(records), null, -1, 9);
     if (outcome.errorCode !== ErrorCode.NONE) {
       this.log.warn({ group: groupId, error: outcome.errorCode, message: outcome.errorMessage }, 'writing group metadata failed');
+    } else {
+      await this.forwardTombstones(groupId, records);
     }
     return appendErrorToResponse(outcome.errorCode, forOffsets);
+  }
+
+  private batchOf(records: Record[]): Buffer {
+    const now = this.clock.now();
+    return encodeRecordBatch(records.map(r => ({ key: r.key, value: r.value, timestamp: now })), { baseTimestamp: now });
+  }
+
+  /**
+   * After a write to the home partition of a group with foreign records (see loadAll), appends its
+   * tombstones to those foreign partitions too. The home tombstone hides a foreign record at load
+   * only until the cleaner drops it (delete.retention.ms after its first cleaning); then the
+   * foreign record, which nothing on its own partition replaced, would come back. A tombstone on
+   * the foreign partition makes compaction remove it there. Best effort: a failed append is logged
+   * and leaves that edge open for those keys, as does a crash between the two appends.
+   */
+  private async forwardTombstones(groupId: string, records: Record[]): Promise<void> {
+    const foreign = this.foreign.get(groupId);
+    if (foreign === undefined) return;
+    const tombstones = records.filter(r => r.value === null);
+    if (tombstones.length === 0) return;
+    const topic = this.offsetsTopic();
+    for (const index of foreign) {
+      const p = topic?.partitions[index];
+      const outcome = this.leads(p) ? await this.deps.replicas.append(p, this.batchOf(tombstones), null, -1, 9) : null;
+      if (outcome === null || outcome.errorCode !== ErrorCode.NONE) {
+        this.log.warn(
+          { group: groupId, partition: index, error: outcome?.errorCode ?? ErrorCode.NOT_LEADER_OR_FOLLOWER, message: outcome?.errorMessage },
+          "writing tombstones to the group's foreign partition of __consumer_offsets failed: its old records there may come back once the cleaner removes the tombstones of its own partition",
+        );
+      }
+    }
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -301,17 +358,60 @@ export class GroupCoordinator {
     return this.loading;
   }
 
+  /**
+   * Replays every partition of __consumer_offsets this node leads (today one node leads them all).
+   *
+   * A group's records belong on its home partition, partitionForGroup's. Samsa before it matched
+   * Kafka wrote those of a group with a negative hash to another partition, and they stay there:
+   * compaction only drops a record that a later one of the same partition replaces, and nothing
+   * writes that partition for the group again but tombstones (forwardTombstones). The load-order
+   * rule: a group's foreign records (those on a partition other than its home) are replayed before
+   * any of its home records (several foreign partitions in partition order, each in log order), so
+   * whatever was written since (commits, tombstones of OffsetDelete, DeleteGroups and offset
+   * expiry, group epochs) wins, and foreign records alone still restore the group. Foreign records
+   * are read only for groups whose home partition this node leads; a foreign partition this node
+   * does not lead, or that is offline, is not read (with one node leading everything, only an
+   * offline partition does that: its groups' old records are missing until a later load).
+   *
+   * One scan replays every home record as it comes and notes which groups have foreign records;
+   * those groups are then forgotten and replayed again in the rule's order (replayGroups).
+   */
   private async loadAll(): Promise<void> {
     const topic = this.offsetsTopic();
     if (topic === undefined) return;
     const started = Date.now();
+    const partitions = topic.partitions.length;
     let records = 0;
     for (const p of topic.partitions) {
-      if (p.leader !== this.deps.nodeId || p.log.offline !== undefined) continue;
-      await this.scanPartition(p, record => {
-        this.replay(record);
-        records++;
-      });
+      if (!this.leads(p)) continue;
+      await this.scanPartition(
+        p,
+        record => this.replay(record),
+        key => {
+          records++;
+          const groupId = groupOf(key);
+          if (groupId === undefined) return true;
+          const home = partitionForGroup(groupId, partitions);
+          if (home === p.index) return true;
+          // a foreign record: replayed below, before the group's home records
+          if (this.leads(topic.partitions[home])) {
+            let found = this.foreign.get(groupId);
+            if (found === undefined) this.foreign.set(groupId, (found = new Set()));
+            found.add(p.index);
+          }
+          return false;
+        },
+      );
+    }
+    if (this.foreign.size > 0) {
+      const groupIds = new Set(this.foreign.keys());
+      for (const groupId of groupIds) this.forgetGroup(groupId, true);
+      await this.replayGroups(groupIds, true);
+      const foreignPartitions = [...new Set([...this.foreign.values()].flatMap(s => [...s]))].sort((a, b) => a - b);
+      this.log.info(
+        { groups: groupIds.size, partitions: foreignPartitions },
+        'groups found on a partition of __consumer_offsets other than their own (written before Samsa partitioned groups as Kafka does): read from there first',
+      );
     }
     for (const groupId of this.offsets.keys()) this.ensureSimpleGroup(groupId);
     for (const group of this.groups.values()) {
@@ -321,8 +421,11 @@ export class GroupCoordinator {
     this.log.info({ groups: this.groups.size, consumerGroups: this.consumer.groupIds().length, records, ms: Date.now() - started }, 'loaded group metadata and offsets');
   }
 
-  /** Reads every record of a partition of __consumer_offsets, in log order; unreadable ones are logged and skipped. */
-  private async scanPartition(p: Partition, onRecord: (record: GroupRecord) => void): Promise<void> {
+  /**
+   * Reads every record of a partition of __consumer_offsets, in log order; unreadable ones are
+   * logged and skipped. `accept`, given a record's key, says whether to decode and apply it.
+   */
+  private async scanPartition(p: Partition, onRecord: (record: GroupRecord) => void, accept?: (key: GroupRecordKey) => boolean): Promise<void> {
     let offset = p.log.logStartOffset;
     const end = p.log.highWatermark;
     while (offset < end) {
@@ -335,6 +438,7 @@ export class GroupCoordinator {
         for (const rec of batch.records) {
           if (rec.key === null) continue;
           try {
+            if (accept !== undefined && !accept(decodeKey(rec.key))) continue;
             onRecord(decodeRecord(rec.key, rec.value));
           } catch (err) {
             this.log.warn({ err, partition: p.index, offset: batch.baseOffset }, 'skipping an unreadable record of __consumer_offsets');
@@ -345,19 +449,59 @@ export class GroupCoordinator {
   }
 
   /**
-   * Forgets a group's metadata and reads it back from the log (Kafka reverts to its last
-   * committed state): after a failed write of records already applied in memory. Offsets are
-   * applied only once written, so they are not read again.
+   * Replays the records of `groupIds` in the load-order rule's order (loadAll): their foreign
+   * partitions' first, then their home partitions'. Offsets only when `withOffsets`. The caller
+   * has forgotten what it replays.
    */
-  private async reloadGroup(groupId: string): Promise<void> {
-    const p = this.partitionOf(groupId);
+  private async replayGroups(groupIds: ReadonlySet<string>, withOffsets: boolean): Promise<void> {
+    const topic = this.offsetsTopic();
+    if (topic === undefined || topic.deleted) return;
+    const partitions = topic.partitions.length;
+    const foreign = new Set<number>();
+    const home = new Set<number>();
+    for (const groupId of groupIds) {
+      for (const index of this.foreign.get(groupId) ?? []) foreign.add(index);
+      home.add(partitionForGroup(groupId, partitions));
+    }
+    for (const [indexes, atHome] of [
+      [foreign, false],
+      [home, true],
+    ] as const) {
+      for (const index of [...indexes].sort((a, b) => a - b)) {
+        const p = topic.partitions[index];
+        if (!this.leads(p)) continue;
+        await this.scanPartition(
+          p,
+          record => this.replay(record),
+          key => {
+            const groupId = groupOf(key);
+            if (groupId === undefined || !groupIds.has(groupId) || (!withOffsets && key.type === 'offset')) return false;
+            return (partitionForGroup(groupId, partitions) === index) === atHome;
+          },
+        );
+      }
+    }
+  }
+
+  /** Forgets a group's metadata (and its offsets when `withOffsets`) without writing anything: it is to be replayed. */
+  private forgetGroup(groupId: string, withOffsets: boolean): void {
     this.consumer.unload(groupId);
     const classic = this.groups.get(groupId);
     if (classic !== undefined) this.dropClassicGroup(classic);
+    if (withOffsets) this.offsets.delete(groupId);
+  }
+
+  /**
+   * Forgets a group's metadata and reads it back from the log (Kafka reverts to its last
+   * committed state): after a failed write of records already applied in memory. Offsets are
+   * applied only once written, so they are not read again. Its foreign records are read first,
+   * as at load.
+   */
+  private async reloadGroup(groupId: string): Promise<void> {
+    const p = this.partitionOf(groupId);
+    this.forgetGroup(groupId, false);
     if (p === undefined) return;
-    await this.scanPartition(p, record => {
-      if ('group' in record.key && record.key.group === groupId && record.key.type !== 'offset') this.replay(record);
-    });
+    await this.replayGroups(new Set([groupId]), false);
     if (this.offsets.has(groupId)) this.ensureSimpleGroup(groupId);
     const group = this.groups.get(groupId);
     if (group !== undefined) for (const m of group.members.values()) this.rescheduleHeartbeat(group, m);

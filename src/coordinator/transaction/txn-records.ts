@@ -109,12 +109,21 @@ export class TxnRecordError extends Error {
 }
 
 /**
- * Kafka's TransactionStateManager.partitionFor: Utils.abs(transactionalId.hashCode()) % partitions,
- * with Java's String.hashCode over UTF-16 code units and Utils.abs(Integer.MIN_VALUE) = 0.
+ * The partition of a coordinator's internal topic that holds `key`, as both of Kafka's
+ * coordinators pick it (TransactionStateManager.partitionFor for __transaction_state,
+ * GroupCoordinatorService.partitionFor for __consumer_offsets): Utils.abs(key.hashCode()) %
+ * partitions, with Java's String.hashCode over UTF-16 code units and Utils.abs(Integer.MIN_VALUE)
+ * = 0. The one implementation: partitionForTransactionalId and the group coordinator's
+ * partitionForGroup both call it.
  */
-export function partitionForTransactionalId(transactionalId: string, partitions: number): number {
-  const h = javaStringHashCode(transactionalId);
+export function coordinatorPartitionFor(key: string, partitions: number): number {
+  const h = javaStringHashCode(key);
   return (h === -0x80000000 ? 0 : Math.abs(h)) % partitions;
+}
+
+/** Kafka's TransactionStateManager.partitionFor: see coordinatorPartitionFor. */
+export function partitionForTransactionalId(transactionalId: string, partitions: number): number {
+  return coordinatorPartitionFor(transactionalId, partitions);
 }
 
 /** Java's String.hashCode. */

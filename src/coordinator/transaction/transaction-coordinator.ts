@@ -1,0 +1,698 @@
+// The transaction coordinator (Kafka's TransactionCoordinator, TransactionStateManager and
+// TransactionMetadata): one state machine per transactional id, made durable in the compacted
+// internal topic __transaction_state before any answer depends on it, and the commit/abort
+// markers written to every partition of a transaction once its outcome is decided. One instance
+// per broker node; it coordinates the transactional ids whose __transaction_state partition this
+// node leads. Protocol-free: handlers turn requests into calls here.
+//
+// Transaction version 1 semantics (the clients Samsa serves negotiate it: Samsa finalizes no
+// transaction.version feature): the epoch is bumped by InitProducerId, and by the coordinator when
+// it fences a producer (a timed-out transaction, or InitProducerId during an open one).
+import type { Logger } from 'pino';
+import type { Clock, Timer } from '../../broker/clock.js';
+import type { ProducerIdManager } from '../../broker/producer-ids.js';
+import type { ReplicaManager } from '../../broker/replica-manager.js';
+import type { Cluster, Partition, Topic } from '../../cluster/cluster.js';
+import type { BrokerConfig } from '../../cluster/configs.js';
+import { ErrorCode, errorName } from '../../protocol/errors.js';
+import { CONTROL_BIT, decodeBatch, encodeRecordBatch } from '../../protocol/records.js';
+import {
+  TRANSACTION_STATE_TOPIC,
+  TXN_STATE_NAMES,
+  TxnState,
+  decodeTxnKey,
+  decodeTxnValue,
+  encodeTxnKey,
+  encodeTxnValue,
+  partitionForTransactionalId,
+  type TxnLogValue,
+  type TxnStateId,
+} from './txn-records.js';
+
+const NO_PRODUCER_ID = -1;
+const NO_EPOCH = -1;
+const INT16_MAX = 32767;
+/** How long a marker that could not be written waits before it is tried again. */
+const MARKER_RETRY_MS = 100;
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** The states a transition may start from (Kafka's TransactionState.validPreviousStates). */
+const VALID_PREVIOUS: Record<TxnStateId, readonly TxnStateId[]> = {
+  [TxnState.Empty]: [TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
+  [TxnState.Ongoing]: [TxnState.Ongoing, TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
+  [TxnState.PrepareCommit]: [TxnState.Ongoing],
+  [TxnState.PrepareAbort]: [TxnState.Ongoing, TxnState.PrepareEpochFence],
+  [TxnState.CompleteCommit]: [TxnState.PrepareCommit],
+  [TxnState.CompleteAbort]: [TxnState.PrepareAbort],
+  [TxnState.Dead]: [TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
+  [TxnState.PrepareEpochFence]: [TxnState.Ongoing],
+};
+
+/** What a transition writes: the durable fields of a transaction after it. */
+type Transit = Omit<TxnLogValue, 'partitions'> & {
+  partitions: Set<string>;
+  /** Kept in memory only (Kafka does not write it): a reload starts without it. */
+  lastProducerEpoch: number;
+};
+
+/** One transactional id's state (Kafka's TransactionMetadata). Partitions as `topic\u0000index`. */
+class TxnMetadata {
+  producerId: number;
+  previousProducerId = NO_PRODUCER_ID;
+  nextProducerId = NO_PRODUCER_ID;
+  producerEpoch = NO_EPOCH;
+  lastProducerEpoch = NO_EPOCH;
+  txnTimeoutMs: number;
+  state: TxnStateId = TxnState.Empty;
+  partitions = new Set<string>();
+  txnStartTimestamp = -1;
+  txnLastUpdateTimestamp: number;
+  clientTransactionVersion = 0;
+  /** The state a write in flight moves to (Kafka's pendingState). */
+  pending: TxnStateId | null = null;
+  hasFailedEpochFence = false;
+
+  constructor(
+    readonly transactionalId: string,
+    producerId: number,
+    txnTimeoutMs: number,
+    now: number,
+  ) {
+    this.producerId = producerId;
+    this.txnTimeoutMs = txnTimeoutMs;
+    this.txnLastUpdateTimestamp = now;
+  }
+
+  get epochExhausted(): boolean {
+    return this.producerEpoch >= INT16_MAX - 1;
+  }
+
+  /** Kafka's prepareTransitionTo: validates the move and marks it pending. */
+  transit(to: TxnStateId, fields: Partial<Transit>): Transit {
+    if (this.pending !== null) throw new Error(`transaction ${this.transactionalId}: a transition to ${TXN_STATE_NAMES[to]} while one to ${TXN_STATE_NAMES[this.pending]} is pending`);
+    if (!VALID_PREVIOUS[to].includes(this.state)) throw new Error(`transaction ${this.transactionalId}: no transition from ${TXN_STATE_NAMES[this.state]} to ${TXN_STATE_NAMES[to]}`);
+    this.pending = to;
+    return {
+      producerId: this.producerId,
+      previousProducerId: this.producerId,
+      nextProducerId: NO_PRODUCER_ID,
+      producerEpoch: this.producerEpoch,
+      lastProducerEpoch: this.lastProducerEpoch,
+      transactionTimeoutMs: this.txnTimeoutMs,
+      state: to,
+      partitions: new Set(this.partitions),
+      transactionStartTimestampMs: this.txnStartTimestamp,
+      transactionLastUpdateTimestampMs: this.txnLastUpdateTimestamp,
+      clientTransactionVersion: 0,
+      ...fields,
+    };
+  }
+
+  /** Applies a written transition (Kafka's completeTransitionTo). */
+  complete(t: Transit): void {
+    this.producerId = t.producerId;
+    this.previousProducerId = t.previousProducerId;
+    this.nextProducerId = t.nextProducerId;
+    this.producerEpoch = t.producerEpoch;
+    this.lastProducerEpoch = t.lastProducerEpoch;
+    this.txnTimeoutMs = t.transactionTimeoutMs;
+    this.state = t.state;
+    this.partitions = new Set(t.partitions);
+    this.txnStartTimestamp = t.transactionStartTimestampMs;
+    this.txnLastUpdateTimestamp = t.transactionLastUpdateTimestampMs;
+    this.clientTransactionVersion = t.clientTransactionVersion;
+    this.pending = null;
+  }
+
+  /** Kafka's prepareFenceProducerEpoch: the epoch the abort of a fenced transaction is written with. */
+  fenceEpoch(): number {
+    return this.hasFailedEpochFence ? this.producerEpoch : this.producerEpoch + 1;
+  }
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const tpOf = (key: string): TopicPartition => {
+  const i = key.lastIndexOf('\u0000');
+  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
+};
+
+function logValue(t: Transit): TxnLogValue {
+  const byTopic = new Map<string, number[]>();
+  for (const key of t.partitions) {
+    const { topic, partition } = tpOf(key);
+    let list = byTopic.get(topic);
+    if (list === undefined) byTopic.set(topic, (list = []));
+    list.push(partition);
+  }
+  // Kafka 4.1 writes no previous/next producer id (KAFKA-20310): as it does
+  const { lastProducerEpoch: _, ...fields } = t;
+  return {
+    ...fields,
+    previousProducerId: NO_PRODUCER_ID,
+    nextProducerId: NO_PRODUCER_ID,
+    partitions: [...byTopic].map(([topic, partitionIds]) => ({ topic, partitionIds })),
+  };
+}
+
+/** Kafka's TransactionStateManager.appendTransactionToLog error mapping. */
+function appendErrorToResponse(code: number): number {
+  switch (code) {
+    case ErrorCode.NONE:
+      return ErrorCode.NONE;
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    default:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+  }
+}
+
+export interface ProducerIdAndEpoch {
+  producerId: number;
+  producerEpoch: number;
+}
+
+export interface InitResult extends ProducerIdAndEpoch {
+  errorCode: number;
+}
+
+export interface DescribedTransaction {
+  errorCode: number;
+  transactionalId: string;
+  transactionState: string;
+  transactionTimeoutMs: number;
+  transactionStartTimeMs: number;
+  producerId: number;
+  producerEpoch: number;
+  topics: { topic: string; partitions: number[] }[];
+}
+
+export interface ListedTransaction {
+  transactionalId: string;
+  producerId: number;
+  transactionState: string;
+}
+
+export interface TransactionCoordinatorDeps {
+  nodeId: number;
+  cluster: Cluster;
+  replicas: ReplicaManager;
+  config: BrokerConfig;
+  clock: Clock;
+  log: Logger;
+  producerIds: ProducerIdManager;
+}
+
+export class TransactionCoordinator {
+  private readonly txns = new Map<string, TxnMetadata>();
+  private loading: Promise<void> | null = null;
+  private loaded = false;
+  private closed = false;
+  private abortTimer: Timer | null = null;
+  /** Marker writes under way, by transactional id (each finishes with the Complete* write). */
+  private readonly completing = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: TransactionCoordinatorDeps) {}
+
+  private get log(): Logger {
+    return this.deps.log;
+  }
+
+  // ---- the internal topic -------------------------------------------------------------------
+
+  private stateTopic(): Topic | undefined {
+    return this.deps.cluster.topic(TRANSACTION_STATE_TOPIC);
+  }
+
+  /** Creates __transaction_state when it does not exist (Kafka does so on the first FindCoordinator for a transactional id). */
+  ensureStateTopic(): Topic {
+    const existing = this.stateTopic();
+    if (existing !== undefined) return existing;
+    const c = this.deps.config;
+    const partitions = c.int('transaction.state.log.num.partitions');
+    const rf = Math.min(c.int('transaction.state.log.replication.factor'), this.deps.cluster.nodes.length);
+    const configs = new Map<string, string>([
+      ['cleanup.policy', 'compact'],
+      ['compression.type', 'uncompressed'],
+      ['min.insync.replicas', String(Math.min(c.int('transaction.state.log.min.isr'), rf))],
+      ['segment.bytes', String(c.int('transaction.state.log.segment.bytes'))],
+      ['unclean.leader.election.enable', 'false'],
+    ]);
+    this.log.info({ topic: TRANSACTION_STATE_TOPIC, partitions, replicationFactor: rf }, 'creating the internal topic');
+    return this.deps.cluster.createInternalTopic(TRANSACTION_STATE_TOPIC, partitions, rf, configs);
+  }
+
+  private partitionOf(transactionalId: string): Partition | undefined {
+    const topic = this.stateTopic();
+    if (topic === undefined || topic.deleted) return undefined;
+    return topic.partitions[partitionForTransactionalId(transactionalId, topic.partitions.length)];
+  }
+
+  /** The node coordinating `transactionalId`, creating __transaction_state first when needed; -1 when none can. */
+  coordinatorFor(transactionalId: string): number {
+    const topic = this.ensureStateTopic();
+    const p = topic.partitions[partitionForTransactionalId(transactionalId, topic.partitions.length)];
+    if (p === undefined || p.log.offline !== undefined) return -1;
+    return p.leader;
+  }
+
+  /** NONE when this node coordinates the id now, else Kafka's answer. */
+  private coordinatorCheck(transactionalId: string): number {
+    const p = this.partitionOf(transactionalId);
+    if (p === undefined || p.leader !== this.deps.nodeId || p.log.offline !== undefined) return ErrorCode.NOT_COORDINATOR;
+    if (!this.loaded) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  /** The coordinator epoch: the leader epoch of the id's __transaction_state partition. */
+  private coordinatorEpoch(transactionalId: string): number {
+    return this.partitionOf(transactionalId)?.leaderEpoch ?? 0;
+  }
+
+  /**
+   * Writes a transition to the log and applies it (Kafka's appendTransactionToLog); on failure
+   * the pending transition is dropped and Kafka's error returned.
+   */
+  private async persist(meta: TxnMetadata, t: Transit): Promise<number> {
+    const p = this.partitionOf(meta.transactionalId);
+    let code: number;
+    if (p === undefined) code = ErrorCode.NOT_COORDINATOR;
+    else {
+      const now = this.deps.clock.now();
+      const batch = encodeRecordBatch([{ key: encodeTxnKey(meta.transactionalId), value: encodeTxnValue(logValue(t)), timestamp: now }], { baseTimestamp: now });
+      const outcome = await this.deps.replicas.append(p, batch, null, -1, 9);
+      code = appendErrorToResponse(outcome.errorCode);
+      if (code !== ErrorCode.NONE) this.log.warn({ transactionalId: meta.transactionalId, error: outcome.errorCode, message: outcome.errorMessage }, 'writing transaction state failed');
+    }
+    if (code === ErrorCode.NONE && this.txns.get(meta.transactionalId) === meta) meta.complete(t);
+    else meta.pending = null;
+    return code;
+  }
+
+  // ---- loading ------------------------------------------------------------------------------
+
+  /** Reads __transaction_state (when it exists), then finishes every transaction a restart left prepared. */
+  load(): Promise<void> {
+    this.loading ??= this.loadAll().then(() => {
+      this.loaded = true;
+      this.scheduleAbortCheck();
+      for (const meta of this.txns.values()) {
+        if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) this.startMarkers(meta, meta.state === TxnState.PrepareCommit);
+      }
+    });
+    return this.loading;
+  }
+
+  private async loadAll(): Promise<void> {
+    const topic = this.stateTopic();
+    if (topic === undefined) return;
+    const started = Date.now();
+    let records = 0;
+    for (const p of topic.partitions) {
+      if (p.leader !== this.deps.nodeId || p.log.offline !== undefined) continue;
+      let offset = p.log.logStartOffset;
+      const end = p.log.highWatermark;
+      while (offset < end) {
+        const read = await p.log.read(offset, 1 << 20, true, end);
+        if (read.records.length === 0) break;
+        for (const bytes of read.records) {
+          const batch = decodeBatch(bytes);
+          offset = batch.baseOffset + batch.lastOffsetDelta + 1;
+          if ((batch.attributes & CONTROL_BIT) !== 0) continue;
+          for (const rec of batch.records) {
+            if (rec.key === null) continue;
+            try {
+              this.replay(decodeTxnKey(rec.key), decodeTxnValue(rec.value));
+              records++;
+            } catch (err) {
+              this.log.warn({ err, partition: p.index, offset: batch.baseOffset }, 'skipping an unreadable record of __transaction_state');
+            }
+          }
+        }
+      }
+    }
+    this.log.info({ transactions: this.txns.size, records, ms: Date.now() - started }, 'loaded transaction state');
+  }
+
+  private replay(transactionalId: string, v: TxnLogValue | null): void {
+    if (v === null) {
+      this.txns.delete(transactionalId);
+      return;
+    }
+    const meta = new TxnMetadata(transactionalId, v.producerId, v.transactionTimeoutMs, v.transactionLastUpdateTimestampMs);
+    meta.complete({ ...v, lastProducerEpoch: NO_EPOCH, partitions: new Set(v.partitions.flatMap(t => t.partitionIds.map(i => tpKey(t.topic, i)))) });
+    this.txns.set(transactionalId, meta);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.abortTimer?.cancel();
+    this.abortTimer = null;
+  }
+
+  // ---- InitProducerId -----------------------------------------------------------------------
+
+  /** Kafka's handleInitProducerId for a transactional id. */
+  async initProducerId(transactionalId: string, transactionTimeoutMs: number, expected: ProducerIdAndEpoch | null): Promise<InitResult> {
+    const fail = (errorCode: number): InitResult => ({ errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH });
+    if (transactionalId === '') return fail(ErrorCode.INVALID_REQUEST);
+    if (transactionTimeoutMs <= 0 || transactionTimeoutMs > this.deps.config.int('transaction.max.timeout.ms')) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    const check = this.coordinatorCheck(transactionalId);
+    if (check !== ErrorCode.NONE) return fail(check);
+    const now = this.deps.clock.now();
+    let meta = this.txns.get(transactionalId);
+    if (meta === undefined) {
+      meta = new TxnMetadata(transactionalId, this.deps.producerIds.generate(), transactionTimeoutMs, now);
+      this.txns.set(transactionalId, meta);
+    }
+    if (meta.pending !== null) return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+    if (expected !== null) {
+      // Kafka's isValidProducerId
+      const valid =
+        meta.producerEpoch === NO_EPOCH ||
+        expected.producerId === meta.producerId ||
+        (expected.producerId === meta.previousProducerId && expected.producerEpoch >= INT16_MAX - 1);
+      if (!valid) return fail(ErrorCode.PRODUCER_FENCED);
+    }
+    switch (meta.state) {
+      case TxnState.PrepareAbort:
+      case TxnState.PrepareCommit:
+        return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+      case TxnState.Ongoing: {
+        // fence the producer: abort its transaction at a bumped epoch; the client retries and gets the next one
+        const code = await this.endTransaction(meta, meta.producerId, meta.fenceEpoch(), false, false);
+        return fail(code === ErrorCode.NONE ? ErrorCode.CONCURRENT_TRANSACTIONS : code);
+      }
+      default: {
+        let t: Transit;
+        if (meta.epochExhausted && (expected === null || expected.producerEpoch === meta.producerEpoch)) {
+          // Kafka's prepareProducerIdRotation
+          t = meta.transit(TxnState.Empty, {
+            producerId: this.deps.producerIds.generate(),
+            producerEpoch: 0,
+            lastProducerEpoch: expected !== null ? meta.producerEpoch : NO_EPOCH,
+            transactionTimeoutMs: transactionTimeoutMs,
+            partitions: new Set(),
+            transactionStartTimestampMs: -1,
+            transactionLastUpdateTimestampMs: now,
+          });
+        } else {
+          // Kafka's prepareIncrementProducerEpoch
+          let epochs: [number, number];
+          if (expected === null) epochs = [meta.producerEpoch + 1, NO_EPOCH];
+          else if (meta.producerEpoch === NO_EPOCH || expected.producerEpoch === meta.producerEpoch) epochs = [meta.producerEpoch + 1, meta.producerEpoch];
+          else if (expected.producerEpoch === meta.lastProducerEpoch) epochs = [meta.producerEpoch, meta.lastProducerEpoch]; // a retry of a bump whose answer was lost
+          else return fail(ErrorCode.PRODUCER_FENCED);
+          t = meta.transit(TxnState.Empty, {
+            producerEpoch: epochs[0],
+            lastProducerEpoch: epochs[1],
+            transactionTimeoutMs: transactionTimeoutMs,
+            partitions: new Set(),
+            transactionStartTimestampMs: -1,
+            transactionLastUpdateTimestampMs: now,
+          });
+        }
+        const code = await this.persist(meta, t);
+        if (code !== ErrorCode.NONE) return fail(code);
+        this.log.info({ transactionalId, producerId: meta.producerId, producerEpoch: meta.producerEpoch }, 'initialized a transactional id');
+        return { errorCode: ErrorCode.NONE, producerId: meta.producerId, producerEpoch: meta.producerEpoch };
+      }
+    }
+  }
+
+  // ---- AddPartitionsToTxn / AddOffsetsToTxn ---------------------------------------------------
+
+  /** The checks AddPartitionsToTxn and verification share; NONE when the producer may go on. */
+  private producerCheck(transactionalId: string, producerId: number, producerEpoch: number): { code: number; meta?: TxnMetadata } {
+    if (transactionalId === '') return { code: ErrorCode.INVALID_REQUEST };
+    const check = this.coordinatorCheck(transactionalId);
+    if (check !== ErrorCode.NONE) return { code: check };
+    const meta = this.txns.get(transactionalId);
+    if (meta === undefined || meta.producerId !== producerId) return { code: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
+    if (meta.producerEpoch !== producerEpoch) return { code: ErrorCode.PRODUCER_FENCED };
+    return { code: ErrorCode.NONE, meta };
+  }
+
+  /** Kafka's handleAddPartitionsToTransaction: one error for every partition. */
+  async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<number> {
+    const { code, meta } = this.producerCheck(transactionalId, producerId, producerEpoch);
+    if (meta === undefined) return code;
+    if (meta.pending !== null || meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    const keys = partitions.map(tp => tpKey(tp.topic, tp.partition));
+    if (meta.state === TxnState.Ongoing && keys.every(k => meta.partitions.has(k))) return ErrorCode.NONE;
+    const now = this.deps.clock.now();
+    const starts = meta.state === TxnState.Empty || meta.state === TxnState.CompleteAbort || meta.state === TxnState.CompleteCommit;
+    const t = meta.transit(TxnState.Ongoing, {
+      partitions: new Set([...meta.partitions, ...keys]),
+      transactionStartTimestampMs: starts ? now : meta.txnStartTimestamp,
+      transactionLastUpdateTimestampMs: now,
+    });
+    return this.persist(meta, t);
+  }
+
+  /**
+   * Kafka's handleVerifyPartitionsInTransaction (AddPartitionsToTxn v4+ verifyOnly, and the
+   * produce path's check of a transactional batch): per partition NONE or TRANSACTION_ABORTABLE,
+   * or one error for all.
+   */
+  verify(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): number | Map<string, number> {
+    const { code, meta } = this.producerCheck(transactionalId, producerId, producerEpoch);
+    if (meta === undefined) return code;
+    if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    const out = new Map<string, number>();
+    for (const tp of partitions) {
+      const key = tpKey(tp.topic, tp.partition);
+      out.set(key, meta.partitions.has(key) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE);
+    }
+    return out;
+  }
+
+  /**
+   * The produce path's verification of a transactional batch (Kafka's
+   * AddPartitionsToTxnManager and ReplicaManager translation of the coordinator's errors).
+   */
+  verifyProduce(transactionalId: string | null, producerId: number, producerEpoch: number, tp: TopicPartition, produceVersion: number): { code: number; message: string | null } {
+    // Kafka refuses transactional records without a transactional id before looking further
+    if (transactionalId === null) return { code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: null };
+    const result = this.verify(transactionalId, producerId, producerEpoch, [tp]);
+    const code = typeof result === 'number' ? result : result.get(tpKey(tp.topic, tp.partition))!;
+    switch (code) {
+      case ErrorCode.NONE:
+        return { code, message: null };
+      case ErrorCode.TRANSACTION_ABORTABLE:
+        // Produce v11 and older clients know INVALID_TXN_STATE for this
+        return produceVersion > 10 ? { code, message: null } : { code: ErrorCode.INVALID_TXN_STATE, message: 'Partition was not added to the transaction' };
+      case ErrorCode.PRODUCER_FENCED:
+        return { code: ErrorCode.INVALID_PRODUCER_EPOCH, message: null };
+      case ErrorCode.CONCURRENT_TRANSACTIONS:
+      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      case ErrorCode.NOT_COORDINATOR:
+        // a retriable error older clients may not retry: one that makes them retry the produce
+        return { code: ErrorCode.NOT_ENOUGH_REPLICAS, message: `Unable to verify the partition has been added to the transaction. Underlying error: ${errorName(code)}` };
+      default:
+        return { code, message: null };
+    }
+  }
+
+  // ---- EndTxn -------------------------------------------------------------------------------
+
+  /** Kafka's handleEndTransaction: the client's commit or abort. */
+  async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<InitResult> {
+    if (transactionalId === '') return { errorCode: ErrorCode.INVALID_REQUEST, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+    const check = this.coordinatorCheck(transactionalId);
+    if (check !== ErrorCode.NONE) return { errorCode: check, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+    const meta = this.txns.get(transactionalId);
+    if (meta === undefined) return { errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+    const code = await this.endTransaction(meta, producerId, producerEpoch, commit, true);
+    return code === ErrorCode.NONE
+      ? { errorCode: code, producerId: meta.producerId, producerEpoch: meta.producerEpoch }
+      : { errorCode: code, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+  }
+
+  /**
+   * Kafka's endTransaction (transaction version 1): validates, writes PrepareCommit/PrepareAbort,
+   * answers, and writes the markers in the background (then Complete*). From the coordinator
+   * itself (`fromClient` false) it aborts at the fenced epoch given.
+   */
+  private async endTransaction(meta: TxnMetadata, producerId: number, producerEpoch: number, commit: boolean, fromClient: boolean): Promise<number> {
+    if (meta.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    const validEpoch = (!fromClient || producerEpoch === meta.producerEpoch) && producerEpoch >= meta.producerEpoch;
+    if (!validEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (meta.pending !== null) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    switch (meta.state) {
+      case TxnState.Ongoing: {
+        const fence = !fromClient && producerEpoch !== meta.producerEpoch;
+        const t = meta.transit(commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, {
+          producerEpoch,
+          lastProducerEpoch: fence ? NO_EPOCH : meta.lastProducerEpoch,
+          transactionLastUpdateTimestampMs: this.deps.clock.now(),
+        });
+        const code = await this.persist(meta, t);
+        if (code !== ErrorCode.NONE) {
+          // Kafka's hasFailedEpochFence: the bumped epoch was never written, so the next fence reuses it
+          if (fence) meta.hasFailedEpochFence = true;
+          return code;
+        }
+        this.startMarkers(meta, commit);
+        return ErrorCode.NONE;
+      }
+      case TxnState.CompleteCommit:
+        return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+      case TxnState.CompleteAbort:
+        return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+      case TxnState.PrepareCommit:
+        return commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
+      case TxnState.PrepareAbort:
+        return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
+      default:
+        return ErrorCode.INVALID_TXN_STATE;
+    }
+  }
+
+  /** Writes the markers of a prepared transaction, then its Complete* state (Kafka's TransactionMarkerChannelManager). */
+  private startMarkers(meta: TxnMetadata, commit: boolean): void {
+    if (this.completing.has(meta.transactionalId)) return;
+    const done = this.writeMarkers(meta, commit)
+      .catch(err => this.log.error({ err, transactionalId: meta.transactionalId }, 'completing a transaction failed'))
+      .finally(() => this.completing.delete(meta.transactionalId));
+    this.completing.set(meta.transactionalId, done);
+  }
+
+  /** Waits until the markers of `transactionalId`'s transaction are written (tests, shutdown). */
+  async settled(transactionalId?: string): Promise<void> {
+    if (transactionalId !== undefined) await this.completing.get(transactionalId);
+    else await Promise.all(this.completing.values());
+  }
+
+  private async writeMarkers(meta: TxnMetadata, commit: boolean): Promise<void> {
+    const coordinatorEpoch = this.coordinatorEpoch(meta.transactionalId);
+    for (const key of [...meta.partitions]) {
+      for (;;) {
+        if (this.closed) return;
+        const { topic, partition } = tpOf(key);
+        const p = this.deps.cluster.topic(topic)?.partitions[partition];
+        // a deleted topic's partition needs no marker (Kafka drops it from the transaction too)
+        const code = p === undefined || p.topic.deleted ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : await this.deps.replicas.appendMarker(p, meta.producerId, meta.producerEpoch, commit, coordinatorEpoch);
+        if (code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) break;
+        if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTION_COORDINATOR_FENCED) {
+          // a newer epoch or coordinator wrote there since: this marker has nothing left to decide
+          this.log.warn({ transactionalId: meta.transactionalId, topic, partition, error: code }, 'a transaction marker was refused');
+          break;
+        }
+        this.log.warn({ transactionalId: meta.transactionalId, topic, partition, error: code }, 'writing a transaction marker failed; retrying');
+        await new Promise<void>(resolve => this.deps.clock.setTimeout(resolve, MARKER_RETRY_MS));
+      }
+    }
+    // Kafka's prepareComplete
+    for (;;) {
+      if (this.closed || this.txns.get(meta.transactionalId) !== meta) return;
+      if (meta.pending !== null) {
+        await new Promise<void>(resolve => this.deps.clock.setTimeout(resolve, MARKER_RETRY_MS));
+        continue;
+      }
+      meta.hasFailedEpochFence = false;
+      const t = meta.transit(commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, {
+        lastProducerEpoch: meta.producerEpoch,
+        partitions: new Set(),
+        transactionLastUpdateTimestampMs: this.deps.clock.now(),
+      });
+      if ((await this.persist(meta, t)) === ErrorCode.NONE) return;
+      await new Promise<void>(resolve => this.deps.clock.setTimeout(resolve, MARKER_RETRY_MS));
+    }
+  }
+
+  // ---- timeouts -----------------------------------------------------------------------------
+
+  private scheduleAbortCheck(): void {
+    const interval = this.deps.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
+    if (this.closed || interval >= 2 ** 31) return;
+    this.abortTimer = this.deps.clock.setTimeout(() => {
+      this.abortTimedOut();
+      this.scheduleAbortCheck();
+    }, interval);
+  }
+
+  /** Kafka's abortTimedOutTransactions: open transactions past their timeout are aborted at a bumped epoch. */
+  abortTimedOut(): void {
+    const now = this.deps.clock.now();
+    for (const meta of this.txns.values()) {
+      if (meta.state !== TxnState.Ongoing || meta.pending !== null || meta.txnStartTimestamp + meta.txnTimeoutMs >= now) continue;
+      if (meta.producerEpoch >= INT16_MAX) continue;
+      this.log.info({ transactionalId: meta.transactionalId, producerId: meta.producerId, timeoutMs: meta.txnTimeoutMs }, 'aborting a transaction that timed out');
+      void this.endTransaction(meta, meta.producerId, meta.fenceEpoch(), false, false).then(code => {
+        if (code !== ErrorCode.NONE) this.log.warn({ transactionalId: meta.transactionalId, error: code }, 'aborting a timed-out transaction failed');
+      });
+    }
+  }
+
+  // ---- introspection ------------------------------------------------------------------------
+
+  /** Kafka's handleDescribeTransactions. */
+  describe(transactionalId: string): DescribedTransaction {
+    const base = { transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
+    if (transactionalId === '') return { ...base, errorCode: ErrorCode.INVALID_REQUEST };
+    const check = this.coordinatorCheck(transactionalId);
+    if (check !== ErrorCode.NONE) return { ...base, errorCode: check };
+    const meta = this.txns.get(transactionalId);
+    if (meta === undefined || meta.state === TxnState.Dead) return { ...base, errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND };
+    const byTopic = new Map<string, number[]>();
+    for (const key of meta.partitions) {
+      const { topic, partition } = tpOf(key);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      transactionalId,
+      transactionState: TXN_STATE_NAMES[meta.state],
+      transactionTimeoutMs: meta.txnTimeoutMs,
+      transactionStartTimeMs: meta.txnStartTimestamp,
+      producerId: meta.producerId,
+      producerEpoch: meta.producerEpoch,
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    };
+  }
+
+  /**
+   * Kafka's listTransactionStates: filters by state name, producer id, minimum running time (-1:
+   * any) and a regular expression the whole transactional id must match (ListTransactions v2).
+   */
+  list(states: readonly string[], producerIds: readonly number[], durationFilterMs: number, idPattern: string | null = null): { errorCode: number; unknownStateFilters: string[]; transactions: ListedTransaction[] } {
+    if (!this.loaded) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStateFilters: [], transactions: [] };
+    let pattern: RegExp | null = null;
+    if (idPattern !== null && idPattern !== '') {
+      try {
+        pattern = new RegExp(`^(?:${idPattern})$`, 'u');
+      } catch {
+        return { errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION, unknownStateFilters: [], transactions: [] };
+      }
+    }
+    const known = new Set(Object.values(TXN_STATE_NAMES));
+    const unknownStateFilters = states.filter(s => !known.has(s));
+    const wanted = new Set(states.filter(s => known.has(s)));
+    const pids = new Set(producerIds);
+    const now = this.deps.clock.now();
+    const transactions: ListedTransaction[] = [];
+    for (const meta of this.txns.values()) {
+      const name = TXN_STATE_NAMES[meta.state];
+      if (meta.state === TxnState.Dead) continue;
+      if (states.length > 0 && !wanted.has(name)) continue;
+      if (pids.size > 0 && !pids.has(meta.producerId)) continue;
+      if (pattern !== null && !pattern.test(meta.transactionalId)) continue;
+      if (durationFilterMs >= 0 && now - meta.txnStartTimestamp < durationFilterMs) continue;
+      const p = this.partitionOf(meta.transactionalId);
+      if (p === undefined || p.leader !== this.deps.nodeId) continue;
+      transactions.push({ transactionalId: meta.transactionalId, producerId: meta.producerId, transactionState: name });
+    }
+    return { errorCode: ErrorCode.NONE, unknownStateFilters, transactions };
+  }
+}
