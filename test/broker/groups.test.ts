@@ -76,7 +76,7 @@ async function setup(t: Test, config: Record<string, string | number> = {}): Pro
   return { b, c, client: () => testClient(t, b) };
 }
 
-t.test('FindCoordinator: group keys name this node and create __consumer_offsets; other key types are refused', async t => {
+t.test('FindCoordinator: group and transaction keys name this node; share-group keys are refused', async t => {
   const b = await testBroker(t, { config: { 'offsets.topic.num.partitions': 5 } });
   const c = await testClient(t, b);
   const names = (await metadata(c, null)).topics.map((x: any) => x.name);
@@ -88,11 +88,13 @@ t.test('FindCoordinator: group keys name this node and create __consumer_offsets
   const batched = await c.call(FIND, 4, { keyType: 0, coordinatorKeys: ['a', 'b', ''] });
   t.same(batched.coordinators.map((x: any) => [x.key, x.errorCode, x.nodeId, x.port]), [['a', 0, 0, b.port], ['b', 0, 0, b.port], ['', 0, 0, b.port]], 'v4 answers every key');
   const txn = await c.call(FIND, 4, { keyType: 1, coordinatorKeys: ['tx'] });
-  t.same([txn.coordinators[0].errorCode, txn.coordinators[0].nodeId], [ErrorCode.COORDINATOR_NOT_AVAILABLE, -1], 'transaction coordinator not built yet');
+  t.same([txn.coordinators[0].errorCode, txn.coordinators[0].nodeId], [ErrorCode.NONE, 0], 'the transaction coordinator');
   const share = await c.call(FIND, 6, { keyType: 2, coordinatorKeys: ['s'] });
   t.equal(share.coordinators[0].errorCode, ErrorCode.INVALID_REQUEST, 'share groups are not enabled');
   const v1 = await c.call(FIND, 1, { key: 'tx', keyType: 1 });
-  t.same([v1.errorCode, v1.nodeId, v1.host, v1.port], [ErrorCode.COORDINATOR_NOT_AVAILABLE, -1, '', -1]);
+  t.same([v1.errorCode, v1.nodeId, v1.host, v1.port], [ErrorCode.NONE, 0, '127.0.0.1', b.port]);
+  const v0 = await c.call(FIND, 0, { key: 'tx' });
+  t.same([v0.errorCode, v0.nodeId], [ErrorCode.NONE, 0], 'v0 has no key type: a group');
   const md = await metadata(c, ['__consumer_offsets']);
   t.same([md.topics[0].errorCode, md.topics[0].isInternal, md.topics[0].partitions.length], [0, true, 5], 'the internal topic exists, with offsets.topic.num.partitions');
 });

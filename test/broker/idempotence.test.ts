@@ -49,7 +49,7 @@ t.test('InitProducerId: a new id at epoch 0 for every idempotent producer; Kafka
   const bad = await initProducerId(c, { producerId: 5, producerEpoch: -1 });
   t.same([bad.errorCode, bad.producerId, bad.producerEpoch], [ErrorCode.INVALID_REQUEST, -1, -1], 'an id without an epoch');
   t.equal((await initProducerId(c, { transactionalId: '' })).errorCode, ErrorCode.INVALID_REQUEST, 'an empty transactional id');
-  t.equal((await initProducerId(c, { transactionalId: 'txn-1' })).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not built yet');
+  t.equal((await initProducerId(c, { transactionalId: 'txn-1' })).errorCode, ErrorCode.NOT_COORDINATOR, 'a transactional id before FindCoordinator created __transaction_state');
 });
 
 t.test('produce with sequences: retries are answered with the first offsets, gaps and old epochs refused', async t => {

@@ -118,6 +118,8 @@ interface Opened {
   b: RunningBroker;
   c: TestClient;
   logs: { level: number; msg: string; [k: string]: unknown }[];
+  /** Closes the client and the broker (at the test's end if not before). */
+  close(): Promise<void>;
 }
 
 async function open(t: Test, dataDir: string): Promise<Opened> {
@@ -133,7 +135,7 @@ async function open(t: Test, dataDir: string): Promise<Opened> {
     await b.close();
   };
   t.teardown(close);
-  return Object.assign({ b, c, logs }, { close });
+  return { b, c, logs, close };
 }
 
 const FOREIGN_LOG = /other than their own/;
@@ -153,7 +155,7 @@ t.test('groups on the partition an earlier Samsa chose are loaded, and what is w
   t.equal(old(plain), home(plain));
 
   // ---- an earlier version's data directory, written record by record
-  let o = (await open(t, dataDir)) as Opened & { close(): Promise<void> };
+  let o = await open(t, dataDir);
   await createTopic(o.c, 't', 4);
   await o.c.call(FIND, 3, { key: 'any', keyType: 0 });
   t.equal(o.b.broker.cluster.topic(OFFSETS)!.partitions.length, 50);
@@ -174,7 +176,7 @@ t.test('groups on the partition an earlier Samsa chose are loaded, and what is w
   await o.close();
 
   // ---- opened by this version: the old partition's records are there
-  o = (await open(t, dataDir)) as typeof o;
+  o = await open(t, dataDir);
   let { c } = o;
   t.same(await fetched(c, classic), [['t', 0, 10, 'm10'], ['t', 1, 21, 'm21'], ['t', 2, 30, 'm30']], 'the classic group commits from its old partition');
   t.same(await fetched(c, deleted), [['t', 0, 5, 'm5'], ['t', 3, 7, 'm7']], 'a simple group from its old partition');
@@ -236,7 +238,7 @@ t.test('groups on the partition an earlier Samsa chose are loaded, and what is w
   await o.close();
 
   // ---- restarted: what was written since the upgrade wins
-  o = (await open(t, dataDir)) as typeof o;
+  o = await open(t, dataDir);
   ({ c } = o);
   t.same(await fetched(c, classic), [['t', 0, 15, 'new 15'], ['t', 2, 30, 'm30']], 'the newer commit wins, the deleted offset stays deleted');
   t.same(await fetched(c, deleted), [], 'the deleted group has no offsets');
@@ -260,13 +262,13 @@ t.test('groups on the partition an earlier Samsa chose are loaded, and what is w
 t.test('a new data directory has no group on another partition and says nothing of it', async t => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-group-partition-'));
   t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-  let o = (await open(t, dataDir)) as Opened & { close(): Promise<void> };
+  let o = await open(t, dataDir);
   await createTopic(o.c, 't', 1);
   for (const g of ['my-txn', 'zzzzzz', 'polygenelubricants', 'foo']) t.equal(await commit(o.c, g, 't', 0, 3), ErrorCode.NONE);
   t.same(await keysOf(o.c, 0), [[{ type: 'offset', group: 'polygenelubricants', topic: 't', partition: 0 }, false]], 'Integer.MIN_VALUE: partition 0');
   t.same((await keysOf(o.c, 45)).map(([k]) => k.group), ['my-txn']);
   await o.close();
-  o = (await open(t, dataDir)) as typeof o;
+  o = await open(t, dataDir);
   for (const g of ['my-txn', 'zzzzzz', 'polygenelubricants', 'foo']) t.same(await fetched(o.c, g), [['t', 0, 3, 'new 3']], g);
   t.same(o.logs.filter(l => FOREIGN_LOG.test(l.msg)), []);
   await o.close();

@@ -322,11 +322,14 @@ export class GroupCoordinator {
 
   /**
    * After a write to the home partition of a group with foreign records (see loadAll), appends its
-   * tombstones to those foreign partitions too. The home tombstone hides a foreign record at load
-   * only until the cleaner drops it (delete.retention.ms after its first cleaning); then the
-   * foreign record, which nothing on its own partition replaced, would come back. A tombstone on
-   * the foreign partition makes compaction remove it there. Best effort: a failed append is logged
-   * and leaves that edge open for those keys, as does a crash between the two appends.
+   * tombstones to those foreign partitions too. Every path that deletes (OffsetDelete, DeleteGroups,
+   * offset expiry, a consumer group's members leaving or being fenced, the conversions between
+   * classic and consumer groups) writes its tombstones through write(), to the home partition,
+   * which is replayed after the foreign ones: that alone is enough until the cleaner drops the
+   * home tombstone (delete.retention.ms after its first cleaning), after which the foreign record,
+   * which nothing on its own partition replaced, would come back at the next load. A tombstone on
+   * the foreign partition makes compaction remove it there too. Best effort: a failed append is
+   * logged and leaves that edge open for those keys, as does a crash between the two appends.
    */
   private async forwardTombstones(groupId: string, records: Record[]): Promise<void> {
     const foreign = this.foreign.get(groupId);

@@ -1,0 +1,256 @@
+// The transaction coordinator over the wire (src/coordinator/transaction): FindCoordinator for
+// transactional ids, InitProducerId's epochs and fencing, AddPartitionsToTxn (and its v4+
+// verification), the produce path's check that a partition is in the transaction, EndTxn with its
+// markers, the last stable offset and aborted transactions seen by read_committed, timeout aborts,
+// DescribeTransactions/ListTransactions, and recovery of a decided transaction after a restart.
+/* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { testBroker, testClient, waitFor } from '../helpers/broker.js';
+import type { TestClient } from '../helpers/client.js';
+import { ZERO_UUID, batchesOf, createTopic, fetchOne, listOffset } from '../helpers/kafka.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { CONTROL_BIT, TRANSACTIONAL_BIT, encodeRecordBatch } from '../../src/protocol/records.js';
+import type { BrokerOptions, RunningBroker } from '../../src/index.js';
+
+const READ_COMMITTED = 1;
+
+/** The data records' values of fetched bytes (markers left out, as a client does). */
+const valuesOf = (records: Buffer | null): string[] =>
+  batchesOf(records)
+    .filter(b => (b.attributes & CONTROL_BIT) === 0)
+    .flatMap(b => b.records.map(r => r.value!.toString()));
+
+interface Producer {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  seq: Map<string, number>;
+}
+
+const findTxnCoordinator = (c: TestClient, id: string) => c.call(10, 4, { key: '', keyType: 1, coordinatorKeys: [id] });
+
+async function init(c: TestClient, transactionalId: string, timeoutMs = 60_000, expected?: { producerId: number; producerEpoch: number }): Promise<any> {
+  return c.call(22, 4, { transactionalId, transactionTimeoutMs: timeoutMs, producerId: expected?.producerId ?? -1, producerEpoch: expected?.producerEpoch ?? -1 });
+}
+
+async function producer(c: TestClient, transactionalId: string, timeoutMs?: number): Promise<Producer> {
+  await findTxnCoordinator(c, transactionalId);
+  const r = await init(c, transactionalId, timeoutMs);
+  if (r.errorCode !== 0) throw new Error(`InitProducerId: ${r.errorCode}`);
+  return { transactionalId, producerId: r.producerId, producerEpoch: r.producerEpoch, seq: new Map() };
+}
+
+/** AddPartitionsToTxn v3; returns the error codes by `topic-partition`. */
+async function addPartitions(c: TestClient, p: Producer, topics: Record<string, number[]>): Promise<Record<string, number>> {
+  const r = await c.call(24, 3, {
+    v3AndBelowTransactionalId: p.transactionalId,
+    v3AndBelowProducerId: p.producerId,
+    v3AndBelowProducerEpoch: p.producerEpoch,
+    v3AndBelowTopics: Object.entries(topics).map(([name, partitions]) => ({ name, partitions })),
+  });
+  const out: Record<string, number> = {};
+  for (const topic of r.resultsByTopicV3AndBelow) for (const x of topic.resultsByPartition) out[`${topic.name}-${x.partitionIndex}`] = x.partitionErrorCode;
+  return out;
+}
+
+/** Produces transactional records (the producer's next sequence for the partition); returns the partition answer. */
+async function send(c: TestClient, p: Producer, topic: string, partition: number, values: string[], version = 9): Promise<any> {
+  const key = `${topic}-${partition}`;
+  const seq = p.seq.get(key) ?? 0;
+  const records = encodeRecordBatch(values.map(value => ({ value })), { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: seq, attributes: TRANSACTIONAL_BIT });
+  const r = await c.call(0, version, {
+    transactionalId: p.transactionalId,
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: partition, records }] }],
+  });
+  const answer = r.responses[0].partitionResponses[0];
+  if (answer.errorCode === 0) p.seq.set(key, seq + values.length);
+  return answer;
+}
+
+const endTxn = async (c: TestClient, p: Producer, committed: boolean): Promise<number> =>
+  (await c.call(26, 3, { transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, committed })).errorCode;
+
+const stable = async (c: TestClient, topic: string, partition = 0): Promise<number> => (await listOffset(c, topic, partition, -1, { isolationLevel: READ_COMMITTED })).offset;
+const high = async (c: TestClient, topic: string, partition = 0): Promise<number> => (await listOffset(c, topic, partition, -1)).offset;
+
+async function setup(t: Test, opts: BrokerOptions = {}): Promise<{ b: RunningBroker; c: TestClient }> {
+  const b = await testBroker(t, opts);
+  const c = await testClient(t, b);
+  await createTopic(c, 't', 2);
+  return { b, c };
+}
+
+t.test('FindCoordinator finds the transaction coordinator and creates __transaction_state', async t => {
+  const { c } = await setup(t);
+  const r = await findTxnCoordinator(c, 'my-txn');
+  t.same([r.coordinators[0].errorCode, r.coordinators[0].nodeId], [ErrorCode.NONE, 0]);
+  const md = await c.call(3, 12, { topics: [{ name: '__transaction_state', topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  t.same([md.topics[0].errorCode, md.topics[0].isInternal, md.topics[0].partitions.length], [ErrorCode.NONE, true, 50]);
+});
+
+t.test('InitProducerId: epochs rise, bad requests get Kafka\'s errors', async t => {
+  const { c } = await setup(t);
+  await findTxnCoordinator(c, 'a');
+  const first = await init(c, 'a');
+  t.same([first.errorCode, first.producerEpoch], [ErrorCode.NONE, 0]);
+  const second = await init(c, 'a');
+  t.same([second.errorCode, second.producerId, second.producerEpoch], [ErrorCode.NONE, first.producerId, 1], 'the same id at the next epoch');
+  const retry = await init(c, 'a', 60_000, { producerId: first.producerId, producerEpoch: 1 });
+  t.same([retry.errorCode, retry.producerEpoch], [ErrorCode.NONE, 2], 'KIP-360: with the current id and epoch');
+  const stale = await init(c, 'a', 60_000, { producerId: first.producerId, producerEpoch: 0 });
+  t.equal(stale.errorCode, ErrorCode.PRODUCER_FENCED, 'an epoch neither current nor previous');
+  const lost = await init(c, 'a', 60_000, { producerId: first.producerId, producerEpoch: 1 });
+  t.same([lost.errorCode, lost.producerEpoch], [ErrorCode.NONE, 2], 'the previous epoch: a retry whose answer was lost gets the same epoch');
+  t.equal((await init(c, 'a', 60_000, { producerId: 9999, producerEpoch: 0 })).errorCode, ErrorCode.PRODUCER_FENCED, 'another producer id');
+  t.equal((await init(c, 'b', 900_001)).errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT, 'over transaction.max.timeout.ms');
+  t.equal((await init(c, 'b', 0)).errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+});
+
+t.test('a committed and an aborted transaction: LSO, markers, read_committed and aborted transactions', async t => {
+  const { c } = await setup(t);
+  const p = await producer(c, 'tx');
+  // a transactional batch to a partition not added to the transaction (KIP-890 verification)
+  t.equal((await send(c, p, 't', 0, ['x'])).errorCode, ErrorCode.INVALID_TXN_STATE, 'Produce v9: INVALID_TXN_STATE');
+  t.equal((await send(c, p, 't', 0, ['x'], 11)).errorCode, ErrorCode.TRANSACTION_ABORTABLE, 'Produce v11: TRANSACTION_ABORTABLE');
+  t.same(await addPartitions(c, p, { t: [0, 1] }), { 't-0': ErrorCode.NONE, 't-1': ErrorCode.NONE });
+  t.equal((await send(c, p, 't', 0, ['c1', 'c2'])).errorCode, ErrorCode.NONE);
+  t.equal((await send(c, p, 't', 1, ['c3'])).errorCode, ErrorCode.NONE);
+  t.same([await stable(c, 't'), await high(c, 't')], [0, 2], 'the open transaction holds the last stable offset');
+  const pending = await fetchOne(c, 't', 0, 0, { isolationLevel: READ_COMMITTED });
+  t.same([pending.lastStableOffset, valuesOf(pending.records)], [0, []], 'read_committed sees nothing yet');
+  t.equal(await endTxn(c, p, true), ErrorCode.NONE);
+  await waitFor(async () => (await stable(c, 't')) === 3, 5000, 'the commit marker');
+  t.equal(await high(c, 't'), 3, 'the marker takes an offset');
+  t.equal(await endTxn(c, p, true), ErrorCode.NONE, 'a retried commit of a completed transaction');
+  t.equal(await endTxn(c, p, false), ErrorCode.INVALID_TXN_STATE, 'aborting a committed transaction');
+
+  // the next transaction aborts
+  t.same(await addPartitions(c, p, { t: [0] }), { 't-0': ErrorCode.NONE });
+  t.equal((await send(c, p, 't', 0, ['a1'])).errorCode, ErrorCode.NONE);
+  t.equal(await endTxn(c, p, false), ErrorCode.NONE);
+  await waitFor(async () => (await stable(c, 't')) === 5, 5000, 'the abort marker');
+  const committed = await fetchOne(c, 't', 0, 0, { isolationLevel: READ_COMMITTED });
+  t.same(committed.abortedTransactions, [{ producerId: p.producerId, firstOffset: 3 }], 'read_committed is told of the aborted transaction');
+  t.same(valuesOf(committed.records), ['c1', 'c2', 'a1'], 'the records come whole: the client drops the aborted ones');
+  const uncommitted = await fetchOne(c, 't', 0, 0);
+  t.equal(uncommitted.abortedTransactions, null, 'read_uncommitted gets no list');
+  t.equal(await endTxn(c, p, true), ErrorCode.INVALID_TXN_STATE, 'committing an aborted transaction');
+});
+
+t.test('AddPartitionsToTxn: unknown partitions, wrong producers, v4 verification', async t => {
+  const { c } = await setup(t);
+  const p = await producer(c, 'tx');
+  t.same(await addPartitions(c, p, { t: [0, 7], nope: [0] }), { 't-0': ErrorCode.OPERATION_NOT_ATTEMPTED, 't-7': ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'nope-0': ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+  t.same(await addPartitions(c, { ...p, producerId: p.producerId + 1 }, { t: [0] }), { 't-0': ErrorCode.INVALID_PRODUCER_ID_MAPPING });
+  t.same(await addPartitions(c, { ...p, producerEpoch: p.producerEpoch + 1 }, { t: [0] }), { 't-0': ErrorCode.PRODUCER_FENCED });
+  t.same(await addPartitions(c, { ...p, transactionalId: 'unknown' }, { t: [0] }), { 't-0': ErrorCode.INVALID_PRODUCER_ID_MAPPING });
+  t.same(await addPartitions(c, p, { t: [0] }), { 't-0': ErrorCode.NONE });
+  const v4 = await c.call(24, 4, {
+    transactions: [{ transactionalId: 'tx', producerId: p.producerId, producerEpoch: p.producerEpoch, verifyOnly: true, topics: [{ name: 't', partitions: [0, 1] }] }],
+  });
+  t.same(
+    v4.resultsByTransaction[0].topicResults[0].resultsByPartition.map((x: any) => [x.partitionIndex, x.partitionErrorCode]),
+    [[0, ErrorCode.NONE], [1, ErrorCode.TRANSACTION_ABORTABLE]],
+    'verifyOnly checks without adding',
+  );
+  const described = await c.call(65, 0, { transactionalIds: ['tx'] });
+  t.same(described.transactionStates[0].topics, [{ topic: 't', partitions: [0] }], 'partition 1 was not added');
+  t.equal(await endTxn(c, { ...p, producerEpoch: p.producerEpoch + 1 }, true), ErrorCode.PRODUCER_FENCED);
+  t.equal(await endTxn(c, { ...p, producerId: 12345 }, true), ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+});
+
+t.test('zombie fencing: a new InitProducerId aborts the open transaction and fences the old producer', async t => {
+  const { c } = await setup(t);
+  const zombie = await producer(c, 'tx');
+  await addPartitions(c, zombie, { t: [0] });
+  t.equal((await send(c, zombie, 't', 0, ['zombie'])).errorCode, ErrorCode.NONE);
+  const first = await init(c, 'tx');
+  t.equal(first.errorCode, ErrorCode.CONCURRENT_TRANSACTIONS, 'the open transaction is aborted first');
+  const fresh = await waitFor(async () => {
+    const r = await init(c, 'tx');
+    return r.errorCode === ErrorCode.NONE ? r : null;
+  }, 5000, 'the new epoch');
+  t.equal(fresh.producerEpoch, zombie.producerEpoch + 2, 'one epoch for the fence, one for the new producer');
+  t.equal(await endTxn(c, zombie, true), ErrorCode.PRODUCER_FENCED, 'the zombie cannot commit');
+  t.equal((await send(c, zombie, 't', 0, ['late'])).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'nor write');
+  const read = await fetchOne(c, 't', 0, 0, { isolationLevel: READ_COMMITTED });
+  t.same(read.abortedTransactions, [{ producerId: zombie.producerId, firstOffset: 0 }], 'its records were aborted');
+  t.equal(read.lastStableOffset, 2);
+});
+
+t.test('transaction.timeout.ms: an open transaction is aborted at a bumped epoch', async t => {
+  const { c } = await setup(t, { config: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 50 } });
+  const p = await producer(c, 'slow', 200);
+  await addPartitions(c, p, { t: [0] });
+  t.equal((await send(c, p, 't', 0, ['late'])).errorCode, ErrorCode.NONE);
+  await waitFor(async () => (await stable(c, 't')) === 2, 5000, 'the timeout abort');
+  const described = (await c.call(65, 0, { transactionalIds: ['slow'] })).transactionStates[0];
+  t.same([described.transactionState, described.producerEpoch], ['CompleteAbort', p.producerEpoch + 1]);
+  t.equal(await endTxn(c, p, true), ErrorCode.PRODUCER_FENCED, 'the timed-out producer is fenced');
+  t.same((await fetchOne(c, 't', 0, 0, { isolationLevel: READ_COMMITTED })).abortedTransactions, [{ producerId: p.producerId, firstOffset: 0 }]);
+});
+
+t.test('DescribeTransactions and ListTransactions', async t => {
+  const { c } = await setup(t);
+  const a = await producer(c, 'alpha');
+  const b = await producer(c, 'beta');
+  await addPartitions(c, a, { t: [1, 0] });
+  const d = await c.call(65, 0, { transactionalIds: ['alpha', 'beta', 'gamma', ''] });
+  const [alpha, beta, gamma, empty] = d.transactionStates;
+  t.same([alpha.errorCode, alpha.transactionState, alpha.producerId, alpha.transactionTimeoutMs], [ErrorCode.NONE, 'Ongoing', a.producerId, 60_000]);
+  t.ok(alpha.transactionStartTimeMs > 0, 'an ongoing transaction has a start time');
+  t.same(alpha.topics.map((x: any) => [x.topic, [...x.partitions].sort()]), [['t', [0, 1]]]);
+  t.same([beta.transactionState, beta.transactionStartTimeMs, beta.topics], ['Empty', -1, []]);
+  t.equal(gamma.errorCode, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
+  t.equal(empty.errorCode, ErrorCode.INVALID_REQUEST);
+  const all = await c.call(66, 1, { stateFilters: [], producerIdFilters: [], durationFilter: -1 });
+  t.same(all.transactionStates.map((x: any) => x.transactionalId).sort(), ['alpha', 'beta']);
+  const ongoing = await c.call(66, 0, { stateFilters: ['Ongoing', 'Bogus'], producerIdFilters: [] });
+  t.same([ongoing.transactionStates.map((x: any) => x.transactionalId), ongoing.unknownStateFilters], [['alpha'], ['Bogus']]);
+  const byPid = await c.call(66, 0, { stateFilters: [], producerIdFilters: [b.producerId] });
+  t.same(byPid.transactionStates, [{ transactionalId: 'beta', producerId: b.producerId, transactionState: 'Empty' }]);
+  const byPattern = await c.call(66, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: 'b.*' });
+  t.same(byPattern.transactionStates.map((x: any) => x.transactionalId), ['beta'], 'v2: the pattern matches the whole id');
+  const badPattern = await c.call(66, 2, { stateFilters: [], producerIdFilters: [], durationFilter: -1, transactionalIdPattern: '(' });
+  t.equal(badPattern.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
+  const long = await c.call(66, 1, { stateFilters: [], producerIdFilters: [], durationFilter: 3_600_000 });
+  t.same(long.transactionStates.map((x: any) => x.transactionalId), ['beta'], 'running longer than an hour: only the one that never started (start -1)');
+});
+
+t.test('a restart keeps transactions: an open one stays open, a decided one is completed', async t => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-txn-'));
+  t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const first = await testBroker(t, { dataDir });
+  let c = await testClient(t, first);
+  await createTopic(c, 't', 2);
+  const open = await producer(c, 'open');
+  await addPartitions(c, open, { t: [0] });
+  await send(c, open, 't', 0, ['o1']);
+  const decided = await producer(c, 'decided');
+  await addPartitions(c, decided, { t: [1] });
+  await send(c, decided, 't', 1, ['d1', 'd2']);
+  // the commit is decided (PrepareCommit written) but its markers cannot be written before the shutdown
+  const replicas: any = first.broker.replicas;
+  replicas.appendMarker = () => ErrorCode.KAFKA_STORAGE_ERROR;
+  t.equal(await endTxn(c, decided, true), ErrorCode.NONE);
+  t.equal((await c.call(65, 0, { transactionalIds: ['decided'] })).transactionStates[0].transactionState, 'PrepareCommit');
+  await c.close();
+  await first.close();
+
+  const second = await testBroker(t, { dataDir });
+  c = await testClient(t, second);
+  await waitFor(async () => (await stable(c, 't', 1)) === 3, 5000, 'the markers of the decided transaction after the restart');
+  t.same(valuesOf((await fetchOne(c, 't', 1, 0, { isolationLevel: READ_COMMITTED })).records), ['d1', 'd2']);
+  t.equal((await c.call(65, 0, { transactionalIds: ['decided'] })).transactionStates[0].transactionState, 'CompleteCommit');
+  t.equal(await stable(c, 't', 0), 0, 'the open transaction still holds partition 0');
+  t.equal(await endTxn(c, open, false), ErrorCode.NONE, 'and its producer can still end it');
+  await waitFor(async () => (await stable(c, 't', 0)) === 2, 5000, 'the abort marker');
+  const again = await init(c, 'decided');
+  t.same([again.errorCode, again.producerId, again.producerEpoch], [ErrorCode.NONE, decided.producerId, decided.producerEpoch + 1]);
+});
+
