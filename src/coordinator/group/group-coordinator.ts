@@ -9,8 +9,9 @@ import type { ReplicaManager } from '../../broker/replica-manager.js';
 import type { Cluster, Partition, Topic } from '../../cluster/cluster.js';
 import type { BrokerConfig } from '../../cluster/configs.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { CONTROL_BIT, decodeBatch, encodeRecordBatch } from '../../protocol/records.js';
+import { encodeRecordBatch } from '../../protocol/records.js';
 import { randomUuid } from '../../protocol/wire.js';
+import { scanRecords } from '../internal-topic.js';
 import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, joinError, type JoinResult, type SyncResult } from './classic-group.js';
 import {
   defaultConsumerGroupDescribeResponseDescribedGroup,
@@ -429,26 +430,14 @@ export class GroupCoordinator {
    * logged and skipped. `accept`, given a record's key, says whether to decode and apply it.
    */
   private async scanPartition(p: Partition, onRecord: (record: GroupRecord) => void, accept?: (key: GroupRecordKey) => boolean): Promise<void> {
-    let offset = p.log.logStartOffset;
-    const end = p.log.highWatermark;
-    while (offset < end) {
-      const read = await p.log.read(offset, 1 << 20, true, end);
-      if (read.records.length === 0) break;
-      for (const bytes of read.records) {
-        const batch = decodeBatch(bytes);
-        offset = batch.baseOffset + batch.lastOffsetDelta + 1;
-        if ((batch.attributes & CONTROL_BIT) !== 0) continue;
-        for (const rec of batch.records) {
-          if (rec.key === null) continue;
-          try {
-            if (accept !== undefined && !accept(decodeKey(rec.key))) continue;
-            onRecord(decodeRecord(rec.key, rec.value));
-          } catch (err) {
-            this.log.warn({ err, partition: p.index, offset: batch.baseOffset }, 'skipping an unreadable record of __consumer_offsets');
-          }
-        }
+    await scanRecords(p, (key, value, batchOffset) => {
+      try {
+        if (accept !== undefined && !accept(decodeKey(key))) return;
+        onRecord(decodeRecord(key, value));
+      } catch (err) {
+        this.log.warn({ err, partition: p.index, offset: batchOffset }, 'skipping an unreadable record of __consumer_offsets');
       }
-    }
+    });
   }
 
   /**

@@ -15,7 +15,8 @@ import type { ReplicaManager } from '../../broker/replica-manager.js';
 import type { Cluster, Partition, Topic } from '../../cluster/cluster.js';
 import type { BrokerConfig } from '../../cluster/configs.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
-import { CONTROL_BIT, decodeBatch, encodeRecordBatch } from '../../protocol/records.js';
+import { encodeRecordBatch } from '../../protocol/records.js';
+import { scanRecords } from '../internal-topic.js';
 import {
   TRANSACTION_STATE_TOPIC,
   TXN_STATE_NAMES,
@@ -319,26 +320,14 @@ export class TransactionCoordinator {
     let records = 0;
     for (const p of topic.partitions) {
       if (p.leader !== this.deps.nodeId || p.log.offline !== undefined) continue;
-      let offset = p.log.logStartOffset;
-      const end = p.log.highWatermark;
-      while (offset < end) {
-        const read = await p.log.read(offset, 1 << 20, true, end);
-        if (read.records.length === 0) break;
-        for (const bytes of read.records) {
-          const batch = decodeBatch(bytes);
-          offset = batch.baseOffset + batch.lastOffsetDelta + 1;
-          if ((batch.attributes & CONTROL_BIT) !== 0) continue;
-          for (const rec of batch.records) {
-            if (rec.key === null) continue;
-            try {
-              this.replay(decodeTxnKey(rec.key), decodeTxnValue(rec.value));
-              records++;
-            } catch (err) {
-              this.log.warn({ err, partition: p.index, offset: batch.baseOffset }, 'skipping an unreadable record of __transaction_state');
-            }
-          }
+      await scanRecords(p, (key, value, batchOffset) => {
+        try {
+          this.replay(decodeTxnKey(key), decodeTxnValue(value));
+          records++;
+        } catch (err) {
+          this.log.warn({ err, partition: p.index, offset: batchOffset }, 'skipping an unreadable record of __transaction_state');
         }
-      }
+      });
     }
     this.log.info({ transactions: this.txns.size, records, ms: Date.now() - started }, 'loaded transaction state');
   }
