@@ -1,7 +1,10 @@
-// What the group and transaction coordinators share about their internal topics: reading a
-// partition's records back at load.
-import type { Partition } from '../cluster/cluster.js';
+// What the group and transaction coordinators share about their internal topics: creating them,
+// finding a key's partition and coordinator, and reading a partition's records back at load.
+import type { Logger } from 'pino';
+import type { Cluster, Partition, Topic } from '../cluster/cluster.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { CONTROL_BIT, decodeBatches } from '../protocol/records.js';
+import { coordinatorPartitionFor } from './transaction/txn-records.js';
 
 /**
  * Calls `onRecord` with every keyed data record of a partition, in log order, from the log start
@@ -22,5 +25,62 @@ export async function scanRecords(p: Partition, onRecord: (key: Buffer, value: B
       }
     }
     if (offset <= before) break;
+  }
+}
+
+/** How an internal topic is created: partitions, replication factor and topic configs. */
+export interface InternalTopicSpec {
+  partitions: number;
+  replicationFactor: number;
+  configs: Map<string, string>;
+}
+
+/**
+ * A coordinator's internal topic (__consumer_offsets, __transaction_state): created on first use
+ * as Kafka does, each key (group id, transactional id) owned by the partition Kafka's
+ * partitionFor names, and coordinated by that partition's leader.
+ */
+export class CoordinatorTopic {
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly nodeId: number,
+    readonly name: string,
+    private readonly spec: () => InternalTopicSpec,
+    private readonly log: Logger,
+  ) {}
+
+  get(): Topic | undefined {
+    return this.cluster.topic(this.name);
+  }
+
+  /** The topic, created when it does not exist yet. */
+  ensure(): Topic {
+    const existing = this.get();
+    if (existing !== undefined) return existing;
+    const { partitions, replicationFactor, configs } = this.spec();
+    this.log.info({ topic: this.name, partitions, replicationFactor }, 'creating the internal topic');
+    return this.cluster.createInternalTopic(this.name, partitions, replicationFactor, configs);
+  }
+
+  /** The partition that holds `key`, or undefined before the topic exists. */
+  partitionOf(key: string): Partition | undefined {
+    const topic = this.get();
+    if (topic === undefined || topic.deleted) return undefined;
+    return topic.partitions[coordinatorPartitionFor(key, topic.partitions.length)];
+  }
+
+  /** The node coordinating `key`, creating the topic first when needed; -1 when none can. */
+  coordinatorFor(key: string): number {
+    const topic = this.ensure();
+    const p = topic.partitions[coordinatorPartitionFor(key, topic.partitions.length)];
+    if (p === undefined || p.log.offline !== undefined) return -1;
+    return p.leader;
+  }
+
+  /** NONE when this node coordinates `key` now, else Kafka's answer (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS). */
+  check(key: string, loaded: boolean): number {
+    const p = this.partitionOf(key);
+    if (p === undefined || p.leader !== this.nodeId || p.log.offline !== undefined) return ErrorCode.NOT_COORDINATOR;
+    return loaded ? ErrorCode.NONE : ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
   }
 }

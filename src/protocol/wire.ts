@@ -246,6 +246,22 @@ export class Reader {
       this.skip(this.uvarint());
     }
   }
+
+  /**
+   * Reads a tagged-field section, calling `field` for each tag with a reader bounded to the
+   * field's declared size; whatever `field` leaves unread (all of a tag it does not know) is skipped.
+   */
+  taggedFields(field: (tag: number, payload: Reader) => void): void {
+    const count = this.uvarint();
+    for (let i = 0; i < count; i++) {
+      const tag = this.uvarint();
+      const size = this.uvarint();
+      this.need(size);
+      const end = this.pos + size;
+      field(tag, new Reader(this.buf, this.pos, end));
+      this.pos = end;
+    }
+  }
 }
 
 const MIN_GROWTH = 256;

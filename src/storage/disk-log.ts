@@ -147,14 +147,13 @@ export class DiskLog implements PartitionLog, CompactableLog {
     log.loadEpochs(recoveredFrom, recoveredEpochs);
     log.rollJitterMs = log.drawJitter(settings);
     log.firstDirtyOffset = state.firstDirtyOffset;
-    log.loadProducerState(recoveredFrom);
+    log.loadProducerState(recoveredFrom, files);
     return log;
   }
 
-  /** The producer state snapshots in the directory, by offset, oldest first. */
-  private snapshotOffsets(): number[] {
-    return fs
-      .readdirSync(this.dir)
+  /** The producer state snapshots among `files` (the directory's, by default), by offset, oldest first. */
+  private snapshotOffsets(files: readonly string[] = fs.readdirSync(this.dir)): number[] {
+    return files
       .filter(f => /^\d{20}\.snapshot$/.test(f))
       .map(f => Number(f.slice(0, 20)))
       .sort((a, b) => a - b);
@@ -170,12 +169,12 @@ export class DiskLog implements PartitionLog, CompactableLog {
    * transactions are indexed again — then every batch after it. Snapshots past the log end (a
    * recovery cut the log short) or below the first segment are deleted.
    */
-  private loadProducerState(recoveredFrom: number): void {
+  private loadProducerState(recoveredFrom: number, files: readonly string[]): void {
     const end = this.logEndOffset;
     const first = this.segments[0]!.baseOffset;
     const limit = recoveredFrom >= 0 ? Math.min(end, recoveredFrom) : end;
     let from = first;
-    for (const offset of this.snapshotOffsets().reverse()) {
+    for (const offset of this.snapshotOffsets(files).reverse()) {
       if (offset > end || offset < first) {
         fs.rmSync(this.snapshotPath(offset), { force: true });
         continue;

@@ -11,7 +11,7 @@ import type { BrokerConfig } from '../../cluster/configs.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { encodeRecordBatch } from '../../protocol/records.js';
 import { randomUuid } from '../../protocol/wire.js';
-import { scanRecords } from '../internal-topic.js';
+import { CoordinatorTopic, scanRecords } from '../internal-topic.js';
 import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, joinError, type JoinResult, type SyncResult } from './classic-group.js';
 import {
   defaultConsumerGroupDescribeResponseDescribedGroup,
@@ -211,6 +211,8 @@ export class GroupCoordinator {
 
   /** The KIP-848 consumer groups; a group id is either a classic group (above) or one of these. */
   private readonly consumer: ConsumerGroupCoordinator;
+  /** __consumer_offsets */
+  private readonly topic: CoordinatorTopic;
   /** The one timer of every consumer-group member's session and rebalance deadline. */
   private consumerTimer: { at: number; timer: Timer } | null = null;
   private topicsCache: { version: number; topics: Map<string, TopicInfo> } | null = null;
@@ -218,6 +220,15 @@ export class GroupCoordinator {
   constructor(deps: GroupCoordinatorDeps) {
     this.deps = deps;
     const c = deps.config;
+    this.topic = new CoordinatorTopic(deps.cluster, deps.nodeId, OFFSETS_TOPIC, () => ({
+      partitions: c.int('offsets.topic.num.partitions'),
+      replicationFactor: Math.min(c.int('offsets.topic.replication.factor'), deps.cluster.nodes.length),
+      configs: new Map([
+        ['cleanup.policy', 'compact'],
+        ['compression.type', 'producer'],
+        ['segment.bytes', String(c.int('offsets.topic.segment.bytes'))],
+      ]),
+    }), deps.log);
     this.minSessionTimeoutMs = c.int('group.min.session.timeout.ms');
     this.maxSessionTimeoutMs = c.int('group.max.session.timeout.ms');
     this.initialRebalanceDelayMs = c.int('group.initial.rebalance.delay.ms');
@@ -250,47 +261,19 @@ export class GroupCoordinator {
 
   // ---- the internal topic -------------------------------------------------------------------
 
-  private offsetsTopic(): Topic | undefined {
-    return this.deps.cluster.topic(OFFSETS_TOPIC);
-  }
-
   /** Creates __consumer_offsets when it does not exist (Kafka does so on the first FindCoordinator). */
   ensureOffsetsTopic(): Topic {
-    const existing = this.offsetsTopic();
-    if (existing !== undefined) return existing;
-    const c = this.deps.config;
-    const partitions = c.int('offsets.topic.num.partitions');
-    const rf = Math.min(c.int('offsets.topic.replication.factor'), this.deps.cluster.nodes.length);
-    const configs = new Map<string, string>([
-      ['cleanup.policy', 'compact'],
-      ['compression.type', 'producer'],
-      ['segment.bytes', String(c.int('offsets.topic.segment.bytes'))],
-    ]);
-    this.log.info({ topic: OFFSETS_TOPIC, partitions, replicationFactor: rf }, 'creating the internal topic');
-    return this.deps.cluster.createInternalTopic(OFFSETS_TOPIC, partitions, rf, configs);
-  }
-
-  /** The partition of __consumer_offsets that holds the group, or undefined before the topic exists. */
-  private partitionOf(groupId: string): Partition | undefined {
-    const topic = this.offsetsTopic();
-    if (topic === undefined || topic.deleted) return undefined;
-    return topic.partitions[partitionForGroup(groupId, topic.partitions.length)];
+    return this.topic.ensure();
   }
 
   /** The node coordinating `groupId`, creating __consumer_offsets first when needed; -1 when none can. */
   coordinatorFor(groupId: string): number {
-    const topic = this.ensureOffsetsTopic();
-    const p = topic.partitions[partitionForGroup(groupId, topic.partitions.length)];
-    if (p === undefined || p.log.offline !== undefined) return -1;
-    return p.leader;
+    return this.topic.coordinatorFor(groupId);
   }
 
   /** NONE when this node coordinates the group now, else Kafka's answer (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS). */
   private coordinatorCheck(groupId: string): number {
-    const p = this.partitionOf(groupId);
-    if (p === undefined || p.leader !== this.deps.nodeId || p.log.offline !== undefined) return ErrorCode.NOT_COORDINATOR;
-    if (!this.loaded) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return ErrorCode.NONE;
+    return this.topic.check(groupId, this.loaded);
   }
 
   /** This node leads the partition of __consumer_offsets, and can read and write it. */
@@ -305,7 +288,7 @@ export class GroupCoordinator {
    */
   private async write(groupId: string, records: Record[], forOffsets = false): Promise<number> {
     if (records.length === 0) return ErrorCode.NONE;
-    const p = this.partitionOf(groupId);
+    const p = this.topic.partitionOf(groupId);
     if (p === undefined) return ErrorCode.NOT_COORDINATOR;
     const outcome = await this.deps.replicas.append(p, this.batchOf(records), null, -1, 9);
     if (outcome.errorCode !== ErrorCode.NONE) {
@@ -337,7 +320,7 @@ export class GroupCoordinator {
     if (foreign === undefined) return;
     const tombstones = records.filter(r => r.value === null);
     if (tombstones.length === 0) return;
-    const topic = this.offsetsTopic();
+    const topic = this.topic.get();
     for (const index of foreign) {
       const p = topic?.partitions[index];
       const outcome = this.leads(p) ? await this.deps.replicas.append(p, this.batchOf(tombstones), null, -1, 9) : null;
@@ -381,7 +364,7 @@ export class GroupCoordinator {
    * those groups are then forgotten and replayed again in the rule's order (replayGroups).
    */
   private async loadAll(): Promise<void> {
-    const topic = this.offsetsTopic();
+    const topic = this.topic.get();
     if (topic === undefined) return;
     const started = Date.now();
     const partitions = topic.partitions.length;
@@ -446,7 +429,7 @@ export class GroupCoordinator {
    * has forgotten what it replays.
    */
   private async replayGroups(groupIds: ReadonlySet<string>, withOffsets: boolean): Promise<void> {
-    const topic = this.offsetsTopic();
+    const topic = this.topic.get();
     if (topic === undefined || topic.deleted) return;
     const partitions = topic.partitions.length;
     const foreign = new Set<number>();
@@ -490,7 +473,7 @@ export class GroupCoordinator {
    * as at load.
    */
   private async reloadGroup(groupId: string): Promise<void> {
-    const p = this.partitionOf(groupId);
+    const p = this.topic.partitionOf(groupId);
     this.forgetGroup(groupId, false);
     if (p === undefined) return;
     await this.replayGroups(new Set([groupId]), false);

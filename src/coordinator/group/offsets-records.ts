@@ -335,22 +335,6 @@ function compactInt32Array(r: Reader, field: string): number[] {
   return out;
 }
 
-/**
- * Reads a tagged-field section, calling `field` for each tag with a reader bounded to the field's
- * declared size; whatever `field` leaves unread (all of a tag it does not know) is skipped.
- */
-function taggedFields(r: Reader, field?: (tag: number, payload: Reader) => void): void {
-  const count = r.uvarint();
-  for (let i = 0; i < count; i++) {
-    const tag = r.uvarint();
-    const size = r.uvarint();
-    r.need(size);
-    const end = r.pos + size;
-    if (field !== undefined) field(tag, new Reader(r.buf, r.pos, end));
-    r.pos = end;
-  }
-}
-
 function stringByteLength(s: string, field: string): number {
   const len = Buffer.byteLength(s);
   if (len > MAX_STRING) fail(`${field}: string of ${len} bytes is longer than ${MAX_STRING}`);
@@ -542,7 +526,7 @@ export function decodeOffsetCommitValue(buf: Buffer): OffsetCommitValue {
     const expireTimestamp = version === 1 ? r.int64() : -1;
     let topicId = ZERO_UUID;
     if (flexible) {
-      taggedFields(r, (tag, f) => {
+      r.taggedFields((tag, f) => {
         if (tag === 0) topicId = f.uuid();
       });
     }
@@ -597,10 +581,10 @@ export function decodeGroupMetadataValue(buf: Buffer): GroupMetadataValue {
       const sessionTimeout = r.int32();
       const subscription = byteField(r, 'subscription');
       const assignment = byteField(r, 'assignment');
-      if (flexible) taggedFields(r);
+      if (flexible) r.skipTaggedFields();
       members[i] = { memberId, groupInstanceId, clientId, clientHost, rebalanceTimeout, sessionTimeout, subscription, assignment };
     }
-    if (flexible) taggedFields(r);
+    if (flexible) r.skipTaggedFields();
     return { protocolType, generation, protocol, leader, currentStateTimestamp, members };
   });
 }
@@ -626,7 +610,7 @@ export function decodeConsumerGroupMetadataValue(buf: Buffer): ConsumerGroupMeta
     valueVersion(r, 0);
     const epoch = r.int32();
     let metadataHash = 0n;
-    taggedFields(r, (tag, f) => {
+    r.taggedFields((tag, f) => {
       if (tag === 0) metadataHash = bigInt64(f);
     });
     return { epoch, metadataHash };
@@ -667,13 +651,13 @@ export function decodeConsumerGroupPartitionMetadataValue(buf: Buffer): Consumer
       for (let j = 0; j < pn; j++) {
         const partition = r.int32();
         const racks = compactStringArray(r, 'racks');
-        taggedFields(r);
+        r.skipTaggedFields();
         partitionMetadata[j] = { partition, racks };
       }
-      taggedFields(r);
+      r.skipTaggedFields();
       topics[i] = { topicId, topicName, numPartitions, partitionMetadata };
     }
-    taggedFields(r);
+    r.skipTaggedFields();
     return { topics };
   });
 }
@@ -702,10 +686,10 @@ function decodeClassicMemberMetadata(r: Reader): ClassicMemberMetadata | null {
   for (let i = 0; i < n; i++) {
     const name = compactString(r, 'supportedProtocols.name');
     const metadata = compactBytes(r, 'supportedProtocols.metadata');
-    taggedFields(r);
+    r.skipTaggedFields();
     supportedProtocols[i] = { name, metadata };
   }
-  taggedFields(r);
+  r.skipTaggedFields();
   return { sessionTimeoutMs, supportedProtocols };
 }
 
@@ -736,7 +720,7 @@ export function decodeConsumerGroupMemberMetadataValue(buf: Buffer): ConsumerGro
     const rebalanceTimeoutMs = r.int32();
     const serverAssignor = compactNullableString(r, 'serverAssignor');
     let classicMemberMetadata: ClassicMemberMetadata | null = null;
-    taggedFields(r, (tag, f) => {
+    r.taggedFields((tag, f) => {
       if (tag === 0) classicMemberMetadata = decodeClassicMemberMetadata(f);
     });
     return {
@@ -765,7 +749,7 @@ export function decodeConsumerGroupTargetAssignmentMetadataValue(buf: Buffer): C
   return decoding('ConsumerGroupTargetAssignmentMetadataValue', buf, r => {
     valueVersion(r, 0);
     const assignmentEpoch = r.int32();
-    taggedFields(r);
+    r.skipTaggedFields();
     return { assignmentEpoch };
   });
 }
@@ -785,7 +769,7 @@ function readTopicPartitionsList(r: Reader, field: string): TopicPartitions[] {
   for (let i = 0; i < n; i++) {
     const topicId = r.uuid();
     const partitions = compactInt32Array(r, `${field}.partitions`);
-    taggedFields(r);
+    r.skipTaggedFields();
     out[i] = { topicId, partitions };
   }
   return out;
@@ -803,7 +787,7 @@ export function decodeConsumerGroupTargetAssignmentMemberValue(buf: Buffer): Con
   return decoding('ConsumerGroupTargetAssignmentMemberValue', buf, r => {
     valueVersion(r, 0);
     const topicPartitions = readTopicPartitionsList(r, 'topicPartitions');
-    taggedFields(r);
+    r.skipTaggedFields();
     return { topicPartitions };
   });
 }
@@ -828,7 +812,7 @@ export function decodeConsumerGroupCurrentMemberAssignmentValue(buf: Buffer): Co
     const state = r.int8();
     const assignedPartitions = readTopicPartitionsList(r, 'assignedPartitions');
     const partitionsPendingRevocation = readTopicPartitionsList(r, 'partitionsPendingRevocation');
-    taggedFields(r);
+    r.skipTaggedFields();
     return { memberEpoch, previousMemberEpoch, state, assignedPartitions, partitionsPendingRevocation };
   });
 }
@@ -849,7 +833,7 @@ export function decodeConsumerGroupRegularExpressionValue(buf: Buffer): Consumer
     const topics = compactStringArray(r, 'topics');
     const version = r.int64();
     const timestamp = r.int64();
-    taggedFields(r);
+    r.skipTaggedFields();
     return { topics, version, timestamp };
   });
 }

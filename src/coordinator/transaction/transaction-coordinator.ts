@@ -12,11 +12,11 @@ import type { Logger } from 'pino';
 import type { Clock, Timer } from '../../broker/clock.js';
 import type { ProducerIdManager } from '../../broker/producer-ids.js';
 import type { ReplicaManager } from '../../broker/replica-manager.js';
-import type { Cluster, Partition, Topic } from '../../cluster/cluster.js';
+import type { Cluster } from '../../cluster/cluster.js';
 import type { BrokerConfig } from '../../cluster/configs.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { encodeRecordBatch } from '../../protocol/records.js';
-import { scanRecords } from '../internal-topic.js';
+import { CoordinatorTopic, scanRecords } from '../internal-topic.js';
 import {
   TRANSACTION_STATE_TOPIC,
   TXN_STATE_NAMES,
@@ -25,7 +25,6 @@ import {
   decodeTxnValue,
   encodeTxnKey,
   encodeTxnValue,
-  partitionForTransactionalId,
   type TxnLogValue,
   type TxnStateId,
 } from './txn-records.js';
@@ -222,7 +221,26 @@ export class TransactionCoordinator {
   /** Marker writes under way, by transactional id (each finishes with the Complete* write). */
   private readonly completing = new Map<string, Promise<void>>();
 
-  constructor(private readonly deps: TransactionCoordinatorDeps) {}
+  /** __transaction_state */
+  private readonly topic: CoordinatorTopic;
+
+  constructor(private readonly deps: TransactionCoordinatorDeps) {
+    const c = deps.config;
+    this.topic = new CoordinatorTopic(deps.cluster, deps.nodeId, TRANSACTION_STATE_TOPIC, () => {
+      const rf = Math.min(c.int('transaction.state.log.replication.factor'), deps.cluster.nodes.length);
+      return {
+        partitions: c.int('transaction.state.log.num.partitions'),
+        replicationFactor: rf,
+        configs: new Map([
+          ['cleanup.policy', 'compact'],
+          ['compression.type', 'uncompressed'],
+          ['min.insync.replicas', String(Math.min(c.int('transaction.state.log.min.isr'), rf))],
+          ['segment.bytes', String(c.int('transaction.state.log.segment.bytes'))],
+          ['unclean.leader.election.enable', 'false'],
+        ]),
+      };
+    }, deps.log);
+  }
 
   private get log(): Logger {
     return this.deps.log;
@@ -230,53 +248,19 @@ export class TransactionCoordinator {
 
   // ---- the internal topic -------------------------------------------------------------------
 
-  private stateTopic(): Topic | undefined {
-    return this.deps.cluster.topic(TRANSACTION_STATE_TOPIC);
-  }
-
-  /** Creates __transaction_state when it does not exist (Kafka does so on the first FindCoordinator for a transactional id). */
-  ensureStateTopic(): Topic {
-    const existing = this.stateTopic();
-    if (existing !== undefined) return existing;
-    const c = this.deps.config;
-    const partitions = c.int('transaction.state.log.num.partitions');
-    const rf = Math.min(c.int('transaction.state.log.replication.factor'), this.deps.cluster.nodes.length);
-    const configs = new Map<string, string>([
-      ['cleanup.policy', 'compact'],
-      ['compression.type', 'uncompressed'],
-      ['min.insync.replicas', String(Math.min(c.int('transaction.state.log.min.isr'), rf))],
-      ['segment.bytes', String(c.int('transaction.state.log.segment.bytes'))],
-      ['unclean.leader.election.enable', 'false'],
-    ]);
-    this.log.info({ topic: TRANSACTION_STATE_TOPIC, partitions, replicationFactor: rf }, 'creating the internal topic');
-    return this.deps.cluster.createInternalTopic(TRANSACTION_STATE_TOPIC, partitions, rf, configs);
-  }
-
-  private partitionOf(transactionalId: string): Partition | undefined {
-    const topic = this.stateTopic();
-    if (topic === undefined || topic.deleted) return undefined;
-    return topic.partitions[partitionForTransactionalId(transactionalId, topic.partitions.length)];
-  }
-
   /** The node coordinating `transactionalId`, creating __transaction_state first when needed; -1 when none can. */
   coordinatorFor(transactionalId: string): number {
-    const topic = this.ensureStateTopic();
-    const p = topic.partitions[partitionForTransactionalId(transactionalId, topic.partitions.length)];
-    if (p === undefined || p.log.offline !== undefined) return -1;
-    return p.leader;
+    return this.topic.coordinatorFor(transactionalId);
   }
 
   /** NONE when this node coordinates the id now, else Kafka's answer. */
   private coordinatorCheck(transactionalId: string): number {
-    const p = this.partitionOf(transactionalId);
-    if (p === undefined || p.leader !== this.deps.nodeId || p.log.offline !== undefined) return ErrorCode.NOT_COORDINATOR;
-    if (!this.loaded) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return ErrorCode.NONE;
+    return this.topic.check(transactionalId, this.loaded);
   }
 
   /** The coordinator epoch: the leader epoch of the id's __transaction_state partition. */
   private coordinatorEpoch(transactionalId: string): number {
-    return this.partitionOf(transactionalId)?.leaderEpoch ?? 0;
+    return this.topic.partitionOf(transactionalId)?.leaderEpoch ?? 0;
   }
 
   /**
@@ -284,7 +268,7 @@ export class TransactionCoordinator {
    * the pending transition is dropped and Kafka's error returned.
    */
   private async persist(meta: TxnMetadata, t: Transit): Promise<number> {
-    const p = this.partitionOf(meta.transactionalId);
+    const p = this.topic.partitionOf(meta.transactionalId);
     let code: number;
     if (p === undefined) code = ErrorCode.NOT_COORDINATOR;
     else {
@@ -314,7 +298,7 @@ export class TransactionCoordinator {
   }
 
   private async loadAll(): Promise<void> {
-    const topic = this.stateTopic();
+    const topic = this.topic.get();
     if (topic === undefined) return;
     const started = Date.now();
     let records = 0;
@@ -678,7 +662,7 @@ export class TransactionCoordinator {
       if (pids.size > 0 && !pids.has(meta.producerId)) continue;
       if (pattern !== null && !pattern.test(meta.transactionalId)) continue;
       if (durationFilterMs >= 0 && now - meta.txnStartTimestamp < durationFilterMs) continue;
-      const p = this.partitionOf(meta.transactionalId);
+      const p = this.topic.partitionOf(meta.transactionalId);
       if (p === undefined || p.leader !== this.deps.nodeId) continue;
       transactions.push({ transactionalId: meta.transactionalId, producerId: meta.producerId, transactionState: name });
     }

@@ -189,22 +189,6 @@ function readState(r: Reader): TxnStateId {
   return id as TxnStateId;
 }
 
-/**
- * Reads a tagged-field section, calling `field` for each tag with a reader bounded to the field's
- * declared size; whatever `field` leaves unread (all of a tag it does not know) is skipped.
- */
-function readTaggedFields(r: Reader, field?: (tag: number, payload: Reader) => void): void {
-  const count = r.uvarint();
-  for (let i = 0; i < count; i++) {
-    const tag = r.uvarint();
-    const size = r.uvarint();
-    r.need(size);
-    const end = r.pos + size;
-    if (field !== undefined) field(tag, new Reader(r.buf, r.pos, end));
-    r.pos = end;
-  }
-}
-
 // ---- keys ---------------------------------------------------------------------------------------
 
 export function encodeTxnKey(transactionalId: string): Buffer {
@@ -310,7 +294,7 @@ export function decodeTxnValue(value: Buffer | null): TxnLogValue | null {
         if (count < 0) fail('partitionIds: non-nullable array is null');
         const partitionIds: number[] = new Array(count);
         for (let j = 0; j < count; j++) partitionIds[j] = r.int32();
-        if (flexible) readTaggedFields(r);
+        if (flexible) r.skipTaggedFields();
         partitions[i] = { topic, partitionIds };
       }
     }
@@ -320,7 +304,7 @@ export function decodeTxnValue(value: Buffer | null): TxnLogValue | null {
     let nextProducerId = NO_PRODUCER_ID;
     let clientTransactionVersion = 0;
     if (flexible) {
-      readTaggedFields(r, (tag, f) => {
+      r.taggedFields((tag, f) => {
         if (tag === 0) previousProducerId = f.int64();
         else if (tag === 1) nextProducerId = f.int64();
         else if (tag === 2) clientTransactionVersion = f.int16();
