@@ -89,6 +89,8 @@ export class Broker {
     if (deps.config.bool('transaction.partition.verification.enable')) {
       this.replicas.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
         this.transactions.verifyProduce(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version);
+      this.groups.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
+        this.transactions.verifyTxnOffsetCommit(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version);
     }
     this.debug = deps.log.isLevelEnabled('debug');
   }

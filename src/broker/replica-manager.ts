@@ -94,6 +94,11 @@ export class ReplicaManager {
   private readonly waiting = new Set<() => void>();
   /** Set by the broker once its transaction coordinator exists. */
   txnVerifier: TxnVerifier | null = null;
+  /**
+   * By topic name: called once a transaction marker is in a partition of the topic (the group
+   * coordinator settles TxnOffsetCommit's offsets in __consumer_offsets this way).
+   */
+  readonly markerListeners = new Map<string, (p: Partition, producerId: number, commit: boolean) => void>();
 
   constructor(
     private readonly nodeId: number,
@@ -146,9 +151,7 @@ export class ReplicaManager {
     if (header.producerId >= 0 && (header.attributes & TRANSACTIONAL_BIT) !== 0) {
       // Kafka's transaction verification: a producer's first batch of a transaction in this
       // partition must belong to a partition its coordinator added to the transaction
-      const entry = p.log.producers.entry(header.producerId);
-      const inTxn = entry !== undefined && entry.currentTxnFirstOffset >= 0 && entry.epoch === header.producerEpoch;
-      if (!inTxn && this.txnVerifier !== null) {
+      if (!this.inTransaction(p, header.producerId, header.producerEpoch) && this.txnVerifier !== null) {
         const v = this.txnVerifier(transactionalId, header.producerId, header.producerEpoch, p, produceVersion);
         if (v.code !== ErrorCode.NONE) return failedAppend(v.code, v.message ?? undefined);
       }
@@ -174,15 +177,45 @@ export class ReplicaManager {
         return { errorCode: ErrorCode.NONE, errorMessage: null, recordErrors: [], baseOffset: seq.firstOffset, logAppendTime: -1, logStartOffset: p.log.logStartOffset };
       }
     }
+    return this.appendValid(p, records!, header, arrived, now);
+  }
+
+  /** Appends a batch that passed validation. */
+  private appendValid(p: Partition, records: Buffer, header: BatchHeader, arrived: readonly Buffer[] | null, now: number): AppendOutcome | Promise<AppendOutcome> {
     let result: AppendResult | Promise<AppendResult>;
     try {
-      result = p.log.append(records!, header, { leaderEpoch: p.leaderEpoch, logAppendTime: settings.logAppendTime ? now : null, arrived });
+      result = p.log.append(records, header, { leaderEpoch: p.leaderEpoch, logAppendTime: p.topic.settings.logAppendTime ? now : null, arrived });
     } catch (err) {
       return storageFailure(err, failedAppend);
     }
     // the log recorded the batch in its producer state synchronously (a promise only waits for an
     // fsync): later batches of the producer see this one
     return result instanceof Promise ? result.then(r => appended(p, r), err => storageFailure(err, failedAppend)) : appended(p, result);
+  }
+
+  /**
+   * A coordinator's transactional write to its own internal topic (TxnOffsetCommit's records;
+   * Kafka's AppendOrigin.COORDINATOR): a batch the broker built, without a sequence, so only the
+   * producer epoch is checked: one older than the partition has seen is INVALID_PRODUCER_EPOCH.
+   */
+  appendTransactional(p: Partition, batch: Buffer): AppendOutcome | Promise<AppendOutcome> {
+    const leader = this.checkLeader(p, -1);
+    if (leader !== ErrorCode.NONE) return failedAppend(leader);
+    const header = readBatchHeader(batch);
+    const e = p.log.producers.entry(header.producerId);
+    if (e !== undefined && header.producerEpoch < e.epoch) {
+      return failedAppend(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `Epoch of producer ${header.producerId} in ${p.topic.name}-${p.index} is ${header.producerEpoch}, which is smaller than the last seen epoch ${e.epoch}`,
+      );
+    }
+    return this.appendValid(p, batch, header, null, this.clock.now());
+  }
+
+  /** Whether the producer has a transaction open in the partition at this epoch (its coordinator has verified it here before). */
+  inTransaction(p: Partition, producerId: number, producerEpoch: number): boolean {
+    const entry = p.log.producers.entry(producerId);
+    return entry !== undefined && entry.currentTxnFirstOffset >= 0 && entry.epoch === producerEpoch;
   }
 
   /**
@@ -206,7 +239,11 @@ export class ReplicaManager {
     }
     // the last stable offset moved: read_committed fetches waiting on it may answer
     p.notifyChange();
-    return result instanceof Promise ? result.then(() => ErrorCode.NONE, code) : ErrorCode.NONE;
+    const done = (): number => {
+      this.markerListeners.get(p.topic.name)?.(p, producerId, commit);
+      return ErrorCode.NONE;
+    };
+    return result instanceof Promise ? result.then(done, code) : done();
   }
 
   /**

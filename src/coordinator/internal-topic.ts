@@ -3,15 +3,28 @@
 import type { Logger } from 'pino';
 import type { Cluster, Partition, Topic } from '../cluster/cluster.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { CONTROL_BIT, decodeBatches } from '../protocol/records.js';
+import { CONTROL_BIT, ControlType, TRANSACTIONAL_BIT, decodeBatches } from '../protocol/records.js';
 import { coordinatorPartitionFor } from './transaction/txn-records.js';
+
+/** Where a record of an internal topic was read: its offset, and the producer of a transactional batch. */
+export interface RecordPosition {
+  offset: number;
+  batchOffset: number;
+  /** The producer id of a transactional batch (TxnOffsetCommit's records), else -1. */
+  producerId: number;
+}
 
 /**
  * Calls `onRecord` with every keyed data record of a partition, in log order, from the log start
- * to the high watermark (transaction markers are skipped). A read returns whole batches, often
- * several per buffer; each is used once.
+ * to the high watermark, and `onMarker` with every transaction marker (a coordinator loads the
+ * records of open transactions too, and settles them as their markers come). A read returns whole
+ * batches, often several per buffer; each is used once.
  */
-export async function scanRecords(p: Partition, onRecord: (key: Buffer, value: Buffer | null, batchOffset: number) => void): Promise<void> {
+export async function scanRecords(
+  p: Partition,
+  onRecord: (key: Buffer, value: Buffer | null, at: RecordPosition) => void,
+  onMarker?: (producerId: number, commit: boolean, offset: number) => void,
+): Promise<void> {
   let offset = p.log.logStartOffset;
   const end = p.log.highWatermark;
   while (offset < end) {
@@ -20,8 +33,16 @@ export async function scanRecords(p: Partition, onRecord: (key: Buffer, value: B
     for (const bytes of read.records) {
       for (const batch of decodeBatches(bytes)) {
         offset = Math.max(offset, batch.baseOffset + batch.lastOffsetDelta + 1);
-        if ((batch.attributes & CONTROL_BIT) !== 0) continue;
-        for (const rec of batch.records) if (rec.key !== null) onRecord(rec.key, rec.value, batch.baseOffset);
+        if ((batch.attributes & CONTROL_BIT) !== 0) {
+          // a control record's key: version, then type (ABORT 0, COMMIT 1)
+          const type = batch.records[0]?.key?.length === 4 ? batch.records[0].key.readInt16BE(2) : -1;
+          if (onMarker !== undefined && (type === ControlType.ABORT || type === ControlType.COMMIT)) onMarker(batch.producerId, type === ControlType.COMMIT, batch.baseOffset);
+          continue;
+        }
+        const producerId = (batch.attributes & TRANSACTIONAL_BIT) !== 0 ? batch.producerId : -1;
+        for (const rec of batch.records) {
+          if (rec.key !== null) onRecord(rec.key, rec.value, { offset: rec.offset, batchOffset: batch.baseOffset, producerId });
+        }
       }
     }
     if (offset <= before) break;

@@ -302,3 +302,12 @@ export class KafkaError extends Error {
     super(message ?? errorMessage(code));
   }
 }
+
+/**
+ * KafkaApis's translation for requests older than PRODUCER_FENCED (KIP-588): their clients handle
+ * INVALID_PRODUCER_EPOCH the same way. `since` is the first version that knows PRODUCER_FENCED
+ * (InitProducerId v4; AddPartitionsToTxn, AddOffsetsToTxn and EndTxn v2).
+ */
+export function fencedForVersion(code: number, version: number, since: number): number {
+  return version < since && code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
+}

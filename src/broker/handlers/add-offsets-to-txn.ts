@@ -1,6 +1,7 @@
 // AddOffsetsToTxn (25): adds the group's partition of __consumer_offsets to the transaction, so
 // its TxnOffsetCommits are committed or aborted with it (Kafka's handleAddOffsetsToTxnRequest).
 import type { Handler } from '../handler.js';
+import { fencedForVersion } from '../../protocol/errors.js';
 import { partitionForGroup, OFFSETS_TOPIC } from '../../coordinator/group/group-coordinator.js';
 import { defaultAddOffsetsToTxnResponse, type AddOffsetsToTxnRequest, type AddOffsetsToTxnResponse } from '../../protocol/messages/index.js';
 
@@ -10,7 +11,7 @@ export const handler: Handler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> =
     const topic = ctx.broker.groups.ensureOffsetsTopic();
     const partition = partitionForGroup(req.groupId, topic.partitions.length);
     const errorCode = await ctx.broker.transactions.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
-    return { ...defaultAddOffsetsToTxnResponse(), errorCode };
+    return { ...defaultAddOffsetsToTxnResponse(), errorCode: fencedForVersion(errorCode, ctx.apiVersion, 2) };
   },
   errorResponse(_req, _version, code) {
     return { ...defaultAddOffsetsToTxnResponse(), errorCode: code };

@@ -5,7 +5,7 @@
 // transaction OPERATION_NOT_ATTEMPTED; otherwise the coordinator's one answer goes to every
 // partition (verification answers per partition).
 import type { Handler, RequestContext } from '../handler.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, fencedForVersion } from '../../protocol/errors.js';
 import {
   defaultAddPartitionsToTxnResponse,
   defaultAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultV3AndBelow,
@@ -45,7 +45,7 @@ async function addOne(ctx: RequestContext, txn: TxnToAdd): Promise<Results> {
     return resultsOf(txn.topics, (topic, p) => (typeof verified === 'number' ? verified : verified.get(`${topic}\u0000${p}`)!));
   }
   const code = await coordinator.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
-  return resultsOf(txn.topics, () => code);
+  return resultsOf(txn.topics, () => fencedForVersion(code, ctx.apiVersion, 2));
 }
 
 export const handler: Handler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse> = {

@@ -3,13 +3,14 @@
 // Transaction version 1 throughout: v5's producer id and epoch are the unchanged ones (Samsa
 // finalizes no transaction.version 2, so clients do not expect a bump).
 import type { Handler } from '../handler.js';
+import { fencedForVersion } from '../../protocol/errors.js';
 import { defaultEndTxnResponse, type EndTxnRequest, type EndTxnResponse } from '../../protocol/messages/index.js';
 
 export const handler: Handler<EndTxnRequest, EndTxnResponse> = {
   apiKey: 26,
   async handle(ctx, req) {
     const r = await ctx.broker.transactions.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
-    return { ...defaultEndTxnResponse(), errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
+    return { ...defaultEndTxnResponse(), errorCode: fencedForVersion(r.errorCode, ctx.apiVersion, 2), producerId: r.producerId, producerEpoch: r.producerEpoch };
   },
   errorResponse(_req, _version, code) {
     return { ...defaultEndTxnResponse(), errorCode: code };

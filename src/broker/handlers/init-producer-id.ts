@@ -4,7 +4,7 @@
 // transaction coordinator (a bumped epoch, fencing the previous holder; KIP-360's id and epoch).
 // Errors carry no producer id (-1) and no epoch (-1).
 import type { Handler } from '../handler.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, fencedForVersion } from '../../protocol/errors.js';
 import { defaultInitProducerIdResponse, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/messages/index.js';
 
 export const handler: Handler<InitProducerIdRequest, InitProducerIdResponse> = {
@@ -21,7 +21,7 @@ export const handler: Handler<InitProducerIdRequest, InitProducerIdResponse> = {
         ctx.broker.log.error({ err }, 'cannot record the next block of producer ids');
         return error(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
       }
-      return { ...defaultInitProducerIdResponse(), errorCode: r.errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
+      return { ...defaultInitProducerIdResponse(), errorCode: fencedForVersion(r.errorCode, ctx.apiVersion, 4), producerId: r.producerId, producerEpoch: r.producerEpoch };
     }
     let producerId: number;
     try {

@@ -3,6 +3,8 @@
 // against the group and written to __consumer_offsets before the answer. A whole-request
 // failure answers every partition with the error.
 import type { Handler } from '../handler.js';
+import type { Cluster } from '../../cluster/cluster.js';
+import type { TopicPartitionErrors } from '../../coordinator/group/group-coordinator.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   defaultOffsetCommitResponse,
@@ -15,25 +17,8 @@ import {
 export const handler: Handler<OffsetCommitRequest, OffsetCommitResponse> = {
   apiKey: 8,
   async handle(ctx, req) {
-    const cluster = ctx.broker.cluster;
-    const errors = new Map<string, Map<number, number>>();
-    const set = (topic: string, partition: number, code: number) => {
-      let m = errors.get(topic);
-      if (m === undefined) errors.set(topic, (m = new Map()));
-      m.set(partition, code);
-    };
-    const valid: OffsetCommitRequest['topics'] = [];
-    for (const t of req.topics) {
-      const topic = cluster.topic(t.name);
-      const ok = t.partitions.filter(p => {
-        const exists = topic !== undefined && !topic.deleted && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length;
-        if (!exists) set(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        return exists;
-      });
-      if (ok.length > 0) valid.push({ ...t, partitions: ok });
-    }
-    if (valid.length > 0) {
-      const committed = await ctx.broker.groups.commitOffsets({
+    const codeOf = await commitKnownPartitions(ctx.broker.cluster, req.topics, valid =>
+      ctx.broker.groups.commitOffsets({
         groupId: req.groupId,
         generationIdOrMemberEpoch: req.generationIdOrMemberEpoch,
         memberId: req.memberId,
@@ -41,15 +26,46 @@ export const handler: Handler<OffsetCommitRequest, OffsetCommitResponse> = {
         retentionTimeMs: req.retentionTimeMs,
         apiVersion: ctx.apiVersion,
         topics: valid,
-      });
-      for (const t of committed) for (const p of t.partitions) set(t.name, p.partitionIndex, p.errorCode);
-    }
-    return answer(req, (topic, partition) => errors.get(topic)?.get(partition) ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+      }),
+    );
+    return answer(req, codeOf);
   },
   errorResponse(req, _version, code) {
     return answer(req, () => code);
   },
 };
+
+/**
+ * OffsetCommit's and TxnOffsetCommit's first step, as Kafka's KafkaApis: partitions of unknown
+ * topics are answered UNKNOWN_TOPIC_OR_PARTITION and never reach the coordinator, which `commit`
+ * is given the rest of. Resolves with every partition's error code.
+ */
+export async function commitKnownPartitions<P extends { partitionIndex: number }, T extends { name: string; partitions: P[] }>(
+  cluster: Cluster,
+  topics: readonly T[],
+  commit: (valid: T[]) => Promise<TopicPartitionErrors>,
+): Promise<(topic: string, partition: number) => number> {
+  const errors = new Map<string, Map<number, number>>();
+  const set = (topic: string, partition: number, code: number) => {
+    let m = errors.get(topic);
+    if (m === undefined) errors.set(topic, (m = new Map()));
+    m.set(partition, code);
+  };
+  const valid: T[] = [];
+  for (const t of topics) {
+    const topic = cluster.topic(t.name);
+    const ok = t.partitions.filter(p => {
+      const exists = topic !== undefined && !topic.deleted && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions.length;
+      if (!exists) set(t.name, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      return exists;
+    });
+    if (ok.length > 0) valid.push({ ...t, partitions: ok });
+  }
+  if (valid.length > 0) {
+    for (const t of await commit(valid)) for (const p of t.partitions) set(t.name, p.partitionIndex, p.errorCode);
+  }
+  return (topic, partition) => errors.get(topic)?.get(partition) ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+}
 
 /** Every partition of the request, in its order, with its error code. */
 function answer(req: OffsetCommitRequest, codeOf: (topic: string, partition: number) => number): OffsetCommitResponse {

@@ -1,6 +1,8 @@
 // OffsetFetch (9). v1-7 ask for one group, v8+ for several. A null topic list (v2+) asks for
 // every committed offset of the group. Partitions without a commit, and unknown groups, answer
-// offset -1 with no error, as Kafka does. The shape of an error depends on the version:
+// offset -1 with no error, as Kafka does. With require_stable (v7+), a partition an open
+// transaction has committed an offset for (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT and
+// offset -1 until the transaction ends; without it, the last committed offset. The shape of an error depends on the version:
 // - v1 has no top-level error code: every requested partition carries the error, with no
 //   committed offset (-1) and empty metadata;
 // - v2-7: the top-level error code only, no topics;
@@ -21,7 +23,7 @@ export const handler: Handler<OffsetFetchRequest, OffsetFetchResponse> = {
   handle(ctx, req) {
     const groups = ctx.broker.groups;
     if (ctx.apiVersion < 8) {
-      const r = groups.fetchOffsets(req.groupId, req.topics);
+      const r = groups.fetchOffsets(req.groupId, req.topics, null, req.requireStable);
       if (r.errorCode !== ErrorCode.NONE) return handler.errorResponse(req, ctx.apiVersion, r.errorCode);
       return {
         ...defaultOffsetFetchResponse(),
@@ -36,7 +38,7 @@ export const handler: Handler<OffsetFetchRequest, OffsetFetchResponse> = {
     return {
       ...defaultOffsetFetchResponse(),
       groups: req.groups.map(g => {
-        const r = groups.fetchOffsets(g.groupId, g.topics, { memberId: g.memberId, memberEpoch: g.memberEpoch });
+        const r = groups.fetchOffsets(g.groupId, g.topics, { memberId: g.memberId, memberEpoch: g.memberEpoch }, req.requireStable);
         return { ...defaultOffsetFetchResponseOffsetFetchResponseGroup(), groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
       }),
     };

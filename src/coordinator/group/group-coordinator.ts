@@ -9,9 +9,10 @@ import type { ReplicaManager } from '../../broker/replica-manager.js';
 import type { Cluster, Partition, Topic } from '../../cluster/cluster.js';
 import type { BrokerConfig } from '../../cluster/configs.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { encodeRecordBatch } from '../../protocol/records.js';
+import { TRANSACTIONAL_BIT, encodeRecordBatch } from '../../protocol/records.js';
 import { randomUuid } from '../../protocol/wire.js';
-import { CoordinatorTopic, scanRecords } from '../internal-topic.js';
+import { CoordinatorTopic, scanRecords, type RecordPosition } from '../internal-topic.js';
+import { PendingOffsets, deleteNested, putNested, type OffsetsByGroup } from './pending-offsets.js';
 import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, joinError, type JoinResult, type SyncResult } from './classic-group.js';
 import {
   defaultConsumerGroupDescribeResponseDescribedGroup,
@@ -77,6 +78,11 @@ export interface CommittedOffset {
   commitTimestamp: number;
   /** Set by OffsetCommit v2-4's retention time; null: offsets.retention.minutes applies. */
   expireTimestamp: number | null;
+  /**
+   * The offset of its record in __consumer_offsets: a transaction's offset committed by its marker
+   * replaces only an offset whose record is older (Kafka's OffsetAndMetadata.recordOffset).
+   */
+  recordOffset: number;
 }
 
 /** A JoinGroup: what a classic member of a consumer group needs (ClassicJoinInput), and more. */
@@ -113,6 +119,19 @@ export interface OffsetCommitRequest {
   retentionTimeMs: number;
   apiVersion: number;
   topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
+}
+
+/** A TxnOffsetCommit (v0-2 name no member: generation -1, member id "", no instance id). */
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  apiVersion: number;
+  topics: OffsetCommitRequest['topics'];
 }
 
 export type TopicPartitionErrors = { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
@@ -188,7 +207,11 @@ export interface GroupCoordinatorDeps {
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   /** group → topic → partition → committed offset. */
-  private readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+  private readonly offsets: OffsetsByGroup<CommittedOffset> = new Map();
+  /** The offsets TxnOffsetCommit wrote in transactions not yet ended, by producer id. */
+  private readonly pending = new PendingOffsets<CommittedOffset>();
+  /** Set by the broker when transaction verification (KIP-890) is on: whether a TxnOffsetCommit's transaction includes the group's partition. */
+  txnVerifier: ((transactionalId: string, producerId: number, producerEpoch: number, p: Partition, apiVersion: number) => number) | null = null;
   private readonly deps: GroupCoordinatorDeps;
   private loading: Promise<void> | null = null;
   /**
@@ -249,6 +272,9 @@ export class GroupCoordinator {
       migrationPolicy: (c.get('group.consumer.migration.policy') as string).toLowerCase() as MigrationPolicy,
       classicMaxSize: this.maxGroupSize,
     });
+    // markers of transactions with offsets (TxnOffsetCommit) settle them; the broker loads the
+    // groups before the transaction coordinator, which is what writes markers
+    deps.replicas.markerListeners.set(OFFSETS_TOPIC, (_p, producerId, commit) => this.replayMarker(producerId, commit));
   }
 
   private get clock(): Clock {
@@ -287,21 +313,32 @@ export class GroupCoordinator {
    * (forwardTombstones).
    */
   private async write(groupId: string, records: Record[], forOffsets = false): Promise<number> {
-    if (records.length === 0) return ErrorCode.NONE;
+    return (await this.append(groupId, records, forOffsets)).code;
+  }
+
+  /**
+   * write(), and the offset of the first record; with `txn`, the records are a transactional
+   * batch of that producer (TxnOffsetCommit), its epoch checked by the partition.
+   */
+  private async append(groupId: string, records: Record[], forOffsets: boolean, txn?: { producerId: number; producerEpoch: number }): Promise<{ code: number; baseOffset: number }> {
+    if (records.length === 0) return { code: ErrorCode.NONE, baseOffset: -1 };
     const p = this.topic.partitionOf(groupId);
-    if (p === undefined) return ErrorCode.NOT_COORDINATOR;
-    const outcome = await this.deps.replicas.append(p, this.batchOf(records), null, -1, 9);
+    if (p === undefined) return { code: ErrorCode.NOT_COORDINATOR, baseOffset: -1 };
+    const outcome = await (txn === undefined
+      ? this.deps.replicas.append(p, this.batchOf(records), null, -1, 9)
+      : this.deps.replicas.appendTransactional(p, this.batchOf(records, txn)));
     if (outcome.errorCode !== ErrorCode.NONE) {
       this.log.warn({ group: groupId, error: outcome.errorCode, message: outcome.errorMessage }, 'writing group metadata failed');
     } else {
       await this.forwardTombstones(groupId, records);
     }
-    return appendErrorToResponse(outcome.errorCode, forOffsets);
+    return { code: appendErrorToResponse(outcome.errorCode, forOffsets), baseOffset: outcome.baseOffset };
   }
 
-  private batchOf(records: Record[]): Buffer {
+  private batchOf(records: Record[], txn?: { producerId: number; producerEpoch: number }): Buffer {
     const now = this.clock.now();
-    return encodeRecordBatch(records.map(r => ({ key: r.key, value: r.value, timestamp: now })), { baseTimestamp: now });
+    const opts = txn === undefined ? {} : { ...txn, baseSequence: -1, attributes: TRANSACTIONAL_BIT };
+    return encodeRecordBatch(records.map(r => ({ key: r.key, value: r.value, timestamp: now })), { baseTimestamp: now, ...opts });
   }
 
   /**
@@ -373,7 +410,7 @@ export class GroupCoordinator {
       if (!this.leads(p)) continue;
       await this.scanPartition(
         p,
-        record => this.replay(record),
+        (record, at) => this.replay(record, at),
         key => {
           records++;
           const groupId = groupOf(key);
@@ -412,15 +449,24 @@ export class GroupCoordinator {
    * Reads every record of a partition of __consumer_offsets, in log order; unreadable ones are
    * logged and skipped. `accept`, given a record's key, says whether to decode and apply it.
    */
-  private async scanPartition(p: Partition, onRecord: (record: GroupRecord) => void, accept?: (key: GroupRecordKey) => boolean): Promise<void> {
-    await scanRecords(p, (key, value, batchOffset) => {
-      try {
-        if (accept !== undefined && !accept(decodeKey(key))) return;
-        onRecord(decodeRecord(key, value));
-      } catch (err) {
-        this.log.warn({ err, partition: p.index, offset: batchOffset }, 'skipping an unreadable record of __consumer_offsets');
-      }
-    });
+  private async scanPartition(
+    p: Partition,
+    onRecord: (record: GroupRecord, at: RecordPosition) => void,
+    accept?: (key: GroupRecordKey) => boolean,
+    groups?: ReadonlySet<string>,
+  ): Promise<void> {
+    await scanRecords(
+      p,
+      (key, value, at) => {
+        try {
+          if (accept !== undefined && !accept(decodeKey(key))) return;
+          onRecord(decodeRecord(key, value), at);
+        } catch (err) {
+          this.log.warn({ err, partition: p.index, offset: at.offset }, 'skipping an unreadable record of __consumer_offsets');
+        }
+      },
+      (producerId, commit) => this.replayMarker(producerId, commit, groups),
+    );
   }
 
   /**
@@ -447,12 +493,14 @@ export class GroupCoordinator {
         if (!this.leads(p)) continue;
         await this.scanPartition(
           p,
-          record => this.replay(record),
+          (record, at) => this.replay(record, at),
           key => {
             const groupId = groupOf(key);
             if (groupId === undefined || !groupIds.has(groupId) || (!withOffsets && key.type === 'offset')) return false;
             return (partitionForGroup(groupId, partitions) === index) === atHome;
           },
+          // a marker settles only the replayed groups' offsets: the others' are settled already
+          withOffsets ? groupIds : new Set(),
         );
       }
     }
@@ -463,7 +511,10 @@ export class GroupCoordinator {
     this.consumer.unload(groupId);
     const classic = this.groups.get(groupId);
     if (classic !== undefined) this.dropClassicGroup(classic);
-    if (withOffsets) this.offsets.delete(groupId);
+    if (withOffsets) {
+      this.offsets.delete(groupId);
+      this.pending.forgetGroup(groupId);
+    }
   }
 
   /**
@@ -489,8 +540,11 @@ export class GroupCoordinator {
     if (!this.groups.has(groupId) && this.consumer.group(groupId) === undefined) this.groups.set(groupId, new ClassicGroup(groupId, this.clock.now()));
   }
 
-  /** Applies one stored record to the in-memory state, as Kafka's replay does. */
-  private replay(record: GroupRecord): void {
+  /**
+   * Applies one stored record to the in-memory state, as Kafka's replay does. An offset written
+   * in a transaction (`at.producerId` set) is pending until the transaction's marker.
+   */
+  private replay(record: GroupRecord, at: RecordPosition): void {
     if (this.consumer.replay(record)) {
       // a group id is one type at a time: the log tombstones the other first
       const groupId = 'group' in record.key ? record.key.group : '';
@@ -504,13 +558,16 @@ export class GroupCoordinator {
       if (value === null) this.deleteOffset(key.group, key.topic, key.partition);
       else {
         const v = value as OffsetCommitValue;
-        this.putOffset(key.group, key.topic, key.partition, {
+        const offset: CommittedOffset = {
           offset: v.offset,
           leaderEpoch: v.leaderEpoch,
           metadata: v.metadata,
           commitTimestamp: v.commitTimestamp,
           expireTimestamp: v.expireTimestamp >= 0 ? v.expireTimestamp : null,
-        });
+          recordOffset: at.offset,
+        };
+        if (at.producerId >= 0) this.pending.put(at.producerId, key.group, key.topic, key.partition, offset);
+        else this.putOffset(key.group, key.topic, key.partition, offset);
         // a simple group exists as soon as it has offsets (a consumer group's offsets are its own)
         this.ensureSimpleGroup(key.group);
       }
@@ -540,21 +597,33 @@ export class GroupCoordinator {
     }
   }
 
-  private putOffset(group: string, topic: string, partition: number, value: CommittedOffset): void {
-    let byTopic = this.offsets.get(group);
-    if (byTopic === undefined) this.offsets.set(group, (byTopic = new Map()));
-    let byPartition = byTopic.get(topic);
-    if (byPartition === undefined) byTopic.set(topic, (byPartition = new Map()));
-    byPartition.set(partition, value);
+  /**
+   * A transaction marker in __consumer_offsets (Kafka's replayEndTransactionMarker): a commit
+   * makes the producer's pending offsets the committed ones, except where a later plain commit
+   * was written; an abort drops them. Only those of `groups` when given (a partial replay).
+   */
+  private replayMarker(producerId: number, commit: boolean, groups?: ReadonlySet<string>): void {
+    const ended = this.pending.take(producerId, groups);
+    if (!commit) return;
+    for (const [group, byTopic] of ended) {
+      for (const [topic, parts] of byTopic) {
+        for (const [partition, o] of parts) {
+          const existing = this.offsets.get(group)?.get(topic)?.get(partition);
+          if (existing === undefined || o.recordOffset > existing.recordOffset) this.putOffset(group, topic, partition, o);
+        }
+      }
+      this.ensureSimpleGroup(group);
+    }
   }
 
+  private putOffset(group: string, topic: string, partition: number, value: CommittedOffset): void {
+    putNested(this.offsets, group, topic, partition, value);
+  }
+
+  /** A plain tombstone of the partition: its committed offset and any pending ones go. */
   private deleteOffset(group: string, topic: string, partition: number): boolean {
-    const byTopic = this.offsets.get(group);
-    const byPartition = byTopic?.get(topic);
-    if (byPartition === undefined || !byPartition.delete(partition)) return false;
-    if (byPartition.size === 0) byTopic!.delete(topic);
-    if (byTopic!.size === 0) this.offsets.delete(group);
-    return true;
+    this.pending.deletePartition(group, topic, partition);
+    return deleteNested(this.offsets, group, topic, partition);
   }
 
   // ---- records ------------------------------------------------------------------------------
@@ -1183,17 +1252,31 @@ export class GroupCoordinator {
     if (check !== ErrorCode.NONE) return all(check);
     const invalid = this.validateCommit(req);
     if (invalid !== ErrorCode.NONE) return all(invalid);
+    const expireTimestamp = req.retentionTimeMs === -1 ? null : this.clock.now() + req.retentionTimeMs;
+    return this.writeOffsets(req.groupId, req.topics, expireTimestamp, null);
+  }
+
+  /**
+   * Writes offsets to the group's partition of __consumer_offsets (a partition whose metadata is
+   * too large is answered OFFSET_METADATA_TOO_LARGE and left out). Plain ones are committed once
+   * written; those of a transaction (`txn`) are pending until its marker.
+   */
+  private async writeOffsets(
+    groupId: string,
+    topics: OffsetCommitRequest['topics'],
+    expireTimestamp: number | null,
+    txn: { producerId: number; producerEpoch: number } | null,
+  ): Promise<TopicPartitionErrors> {
     const now = this.clock.now();
-    const expireTimestamp = req.retentionTimeMs === -1 ? null : now + req.retentionTimeMs;
     const records: Record[] = [];
-    const pending: { topic: string; partition: number; value: CommittedOffset }[] = [];
-    const out: TopicPartitionErrors = req.topics.map(t => ({
+    const written: { topic: string; partition: number; value: Omit<CommittedOffset, 'recordOffset'> }[] = [];
+    const out: TopicPartitionErrors = topics.map(t => ({
       name: t.name,
       partitions: t.partitions.map(p => {
         if (p.committedMetadata !== null && p.committedMetadata.length > this.metadataMaxBytes) {
           return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
         }
-        const value: CommittedOffset = {
+        const value = {
           offset: p.committedOffset,
           leaderEpoch: p.committedLeaderEpoch,
           metadata: p.committedMetadata ?? '',
@@ -1201,27 +1284,86 @@ export class GroupCoordinator {
           expireTimestamp,
         };
         records.push({
-          key: encodeKey({ type: 'offset', group: req.groupId, topic: t.name, partition: p.partitionIndex }),
+          key: encodeKey({ type: 'offset', group: groupId, topic: t.name, partition: p.partitionIndex }),
           value: encodeOffsetCommitValue({ ...value, expireTimestamp: expireTimestamp ?? -1 }),
         });
-        pending.push({ topic: t.name, partition: p.partitionIndex, value });
+        written.push({ topic: t.name, partition: p.partitionIndex, value });
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
       }),
     }));
-    const code = await this.write(req.groupId, records, true);
+    // TxnOffsetCommit maps an oversized write as Kafka's coordinator runtime does (UNKNOWN_SERVER_ERROR)
+    const { code, baseOffset } = await this.append(groupId, records, txn === null, txn ?? undefined);
     if (code !== ErrorCode.NONE) {
       for (const t of out) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
       return out;
     }
-    for (const p of pending) this.putOffset(req.groupId, p.topic, p.partition, p.value);
+    written.forEach((w, i) => {
+      const value = { ...w.value, recordOffset: baseOffset + i };
+      if (txn === null) this.putOffset(groupId, w.topic, w.partition, value);
+      else this.pending.put(txn.producerId, groupId, w.topic, w.partition, value);
+    });
     return out;
+  }
+
+  /** Validates a TxnOffsetCommit against the group (Kafka's validateTransactionalOffsetCommit); creates a simple group when allowed. */
+  private validateTxnCommit(req: TxnOffsetCommitRequest): number {
+    const consumerGroup = this.consumer.group(req.groupId);
+    if (consumerGroup !== undefined) {
+      const code = consumerGroup.offsetCommitError(req.memberId, req.groupInstanceId, req.generationId, true, req.apiVersion);
+      return code === ErrorCode.STALE_MEMBER_EPOCH ? ErrorCode.ILLEGAL_GENERATION : code;
+    }
+    let group = this.groups.get(req.groupId);
+    if (group === undefined) {
+      if (req.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
+      group = new ClassicGroup(req.groupId, this.clock.now());
+      this.groups.set(req.groupId, group);
+      this.log.info({ group: req.groupId }, 'creating a simple group via a transactional offset commit');
+    }
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (req.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
+    // older versions name no member: a transactional commit is not tied to the group's state
+    if (req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
+      const invalid = group.validateMember(req.memberId, req.groupInstanceId);
+      if (invalid !== ErrorCode.NONE) return invalid;
+      if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    }
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * TxnOffsetCommit, once the handler has answered unknown topics and partitions itself (Kafka's
+   * commitTransactionalOffsets): the offsets are written to the group's partition of
+   * __consumer_offsets as a transactional batch of the producer, and stay pending, invisible to
+   * OffsetFetch, until the transaction's marker commits them there (or an abort drops them).
+   */
+  async commitTxnOffsets(req: TxnOffsetCommitRequest): Promise<TopicPartitionErrors> {
+    const all = (code: number): TopicPartitionErrors =>
+      req.topics.map(t => ({ name: t.name, partitions: t.partitions.map(p => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+    if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
+    const check = this.coordinatorCheck(req.groupId);
+    if (check !== ErrorCode.NONE) return all(check);
+    const p = this.topic.partitionOf(req.groupId)!;
+    // KIP-890: the transaction must include the group's partition (AddOffsetsToTxn) before its
+    // first offsets there; later ones of the same transaction find it open in the partition
+    if (this.txnVerifier !== null && !this.deps.replicas.inTransaction(p, req.producerId, req.producerEpoch)) {
+      const verified = this.txnVerifier(req.transactionalId, req.producerId, req.producerEpoch, p, req.apiVersion);
+      if (verified !== ErrorCode.NONE) return all(verified);
+    }
+    const invalid = this.validateTxnCommit(req);
+    if (invalid !== ErrorCode.NONE) return all(invalid);
+    return this.writeOffsets(req.groupId, req.topics, null, { producerId: req.producerId, producerEpoch: req.producerEpoch });
   }
 
   /**
    * OffsetFetch for one group: `topics` null asks for every committed offset. Unknown groups and
    * partitions without a commit answer offset -1, as Kafka does.
    */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null, member: { memberId: string | null; memberEpoch: number } | null = null): FetchedOffsets {
+  fetchOffsets(
+    groupId: string,
+    topics: { name: string; partitionIndexes: number[] }[] | null,
+    member: { memberId: string | null; memberEpoch: number } | null = null,
+    requireStable = false,
+  ): FetchedOffsets {
     const check = this.coordinatorCheck(groupId);
     if (check !== ErrorCode.NONE) return { errorCode: check, topics: [] };
     // v9+ name the member: a consumer group checks its epoch (a classic group does not, as in Kafka)
@@ -1231,20 +1373,23 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     const known = consumerGroup !== undefined || (group !== undefined && !group.is('Dead'));
     const stored = known ? this.offsets.get(groupId) : undefined;
-    const entry = (partitionIndex: number, o: CommittedOffset | undefined) =>
-      o === undefined
-        ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
-        : { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
+    // require_stable (v7+): an offset an open transaction has written is not answered yet
+    const entry = (topic: string, partitionIndex: number, o: CommittedOffset | undefined) =>
+      requireStable && known && this.pending.has(groupId, topic, partitionIndex)
+        ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+        : o === undefined
+          ? { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
+          : { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
     if (topics === null) {
       const out: FetchedOffsets['topics'] = [];
       for (const [name, parts] of stored ?? []) {
-        out.push({ name, partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([i, o]) => entry(i, o)) });
+        out.push({ name, partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([i, o]) => entry(name, i, o)) });
       }
       return { errorCode: ErrorCode.NONE, topics: out };
     }
     return {
       errorCode: ErrorCode.NONE,
-      topics: topics.map(t => ({ name: t.name, partitions: t.partitionIndexes.map(i => entry(i, stored?.get(t.name)?.get(i))) })),
+      topics: topics.map(t => ({ name: t.name, partitions: t.partitionIndexes.map(i => entry(t.name, i, stored?.get(t.name)?.get(i))) })),
     };
   }
 
@@ -1271,7 +1416,8 @@ export class GroupCoordinator {
         name: t.name,
         partitions: t.partitions.map(p => {
           if (subscribed) return { partitionIndex: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-          if (this.offsets.get(groupId)?.get(t.name)?.has(p)) {
+          // a tombstone also when only an open transaction has an offset there (Kafka's deleteOffsets)
+          if (this.offsets.get(groupId)?.get(t.name)?.has(p) || this.pending.has(groupId, t.name, p)) {
             records.push(this.offsetTombstone(groupId, t.name, p));
             deleted.push([t.name, p]);
           }
@@ -1510,9 +1656,14 @@ export class GroupCoordinator {
   async deleteGroup(groupId: string): Promise<number> {
     const check = this.coordinatorCheck(groupId);
     if (check !== ErrorCode.NONE) return check;
+    // the committed offsets, and those only open transactions have (Kafka's deleteAllOffsets)
     const offsetTombstones = (): Record[] => {
       const out: Record[] = [];
-      for (const [topic, parts] of this.offsets.get(groupId) ?? []) for (const p of parts.keys()) out.push(this.offsetTombstone(groupId, topic, p));
+      const committed = this.offsets.get(groupId);
+      for (const [topic, parts] of committed ?? []) for (const p of parts.keys()) out.push(this.offsetTombstone(groupId, topic, p));
+      for (const [topic, p] of this.pending.partitions(groupId)) {
+        if (!committed?.get(topic)?.has(p)) out.push(this.offsetTombstone(groupId, topic, p));
+      }
       return out;
     };
     if (this.consumer.group(groupId) !== undefined) {
@@ -1524,6 +1675,7 @@ export class GroupCoordinator {
         return code;
       }
       this.offsets.delete(groupId);
+      this.pending.forgetGroup(groupId);
       return ErrorCode.NONE;
     }
     const group = this.groups.get(groupId);
@@ -1538,6 +1690,7 @@ export class GroupCoordinator {
   private removeGroup(group: ClassicGroup): void {
     this.dropClassicGroup(group);
     this.offsets.delete(group.groupId);
+    this.pending.forgetGroup(group.groupId);
   }
 
   /** Forgets a classic group's metadata (not its offsets). */
@@ -1647,14 +1800,17 @@ export class GroupCoordinator {
         if (keep.has(topic)) continue;
         for (const [p, o] of parts) {
           const dead = o.expireTimestamp !== null ? now >= o.expireTimestamp : now - base(o) >= this.retentionMs;
-          if (dead) {
+          // an offset an open transaction is about to replace does not expire yet
+          if (dead && !this.pending.has(groupId, topic, p)) {
             records.push(this.offsetTombstone(groupId, topic, p));
             gone.push([topic, p]);
           }
         }
       }
     }
-    return { records, gone, emptied: isEmpty && (byTopic === undefined || gone.length === countOffsets(byTopic)) };
+    // a group with open transactions' offsets is kept
+    const noneLeft = byTopic === undefined || gone.length === countOffsets(byTopic);
+    return { records, gone, emptied: isEmpty && noneLeft && !this.pending.hasOpen(groupId) };
   }
 
   close(): void {

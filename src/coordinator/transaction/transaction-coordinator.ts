@@ -304,12 +304,12 @@ export class TransactionCoordinator {
     let records = 0;
     for (const p of topic.partitions) {
       if (p.leader !== this.deps.nodeId || p.log.offline !== undefined) continue;
-      await scanRecords(p, (key, value, batchOffset) => {
+      await scanRecords(p, (key, value, at) => {
         try {
           this.replay(decodeTxnKey(key), decodeTxnValue(value));
           records++;
         } catch (err) {
-          this.log.warn({ err, partition: p.index, offset: batchOffset }, 'skipping an unreadable record of __transaction_state');
+          this.log.warn({ err, partition: p.index, offset: at.offset }, 'skipping an unreadable record of __transaction_state');
         }
       });
     }
@@ -450,22 +450,41 @@ export class TransactionCoordinator {
   }
 
   /**
+   * One partition's verification as the broker's AddPartitionsToTxnManager reports it: a fenced
+   * producer is INVALID_PRODUCER_EPOCH (what producers expect there), a partition outside the
+   * transaction TRANSACTION_ABORTABLE, or INVALID_TXN_STATE for requests too old to know it.
+   */
+  private verifyOne(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition, abortableKnown: boolean): number {
+    const result = this.verify(transactionalId, producerId, producerEpoch, [tp]);
+    const code = typeof result === 'number' ? result : result.get(tpKey(tp.topic, tp.partition))!;
+    if (code === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (code === ErrorCode.TRANSACTION_ABORTABLE && !abortableKnown) return ErrorCode.INVALID_TXN_STATE;
+    return code;
+  }
+
+  /**
+   * TxnOffsetCommit's verification of the group's partition of __consumer_offsets (Kafka's
+   * CoordinatorPartitionWriter): v4+ know TRANSACTION_ABORTABLE; the coordinator's other errors
+   * are answered as they are.
+   */
+  verifyTxnOffsetCommit(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition, apiVersion: number): number {
+    return this.verifyOne(transactionalId, producerId, producerEpoch, tp, apiVersion >= 4);
+  }
+
+  /**
    * The produce path's verification of a transactional batch (Kafka's
    * AddPartitionsToTxnManager and ReplicaManager translation of the coordinator's errors).
    */
   verifyProduce(transactionalId: string | null, producerId: number, producerEpoch: number, tp: TopicPartition, produceVersion: number): { code: number; message: string | null } {
     // Kafka refuses transactional records without a transactional id before looking further
     if (transactionalId === null) return { code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: null };
-    const result = this.verify(transactionalId, producerId, producerEpoch, [tp]);
-    const code = typeof result === 'number' ? result : result.get(tpKey(tp.topic, tp.partition))!;
+    // Produce v11+ know TRANSACTION_ABORTABLE
+    const code = this.verifyOne(transactionalId, producerId, producerEpoch, tp, produceVersion > 10);
     switch (code) {
       case ErrorCode.NONE:
         return { code, message: null };
-      case ErrorCode.TRANSACTION_ABORTABLE:
-        // Produce v11 and older clients know INVALID_TXN_STATE for this
-        return produceVersion > 10 ? { code, message: null } : { code: ErrorCode.INVALID_TXN_STATE, message: 'Partition was not added to the transaction' };
-      case ErrorCode.PRODUCER_FENCED:
-        return { code: ErrorCode.INVALID_PRODUCER_EPOCH, message: null };
+      case ErrorCode.INVALID_TXN_STATE:
+        return { code, message: 'Partition was not added to the transaction' };
       case ErrorCode.CONCURRENT_TRANSACTIONS:
       case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
