@@ -118,6 +118,20 @@ t.test('zombie fencing: a new InitProducerId aborts the open transaction and fen
   t.equal(fresh.producerEpoch, zombie.producerEpoch + 2, 'one epoch for the fence, one for the new producer');
   t.equal(await endTxn(c, zombie, true), ErrorCode.PRODUCER_FENCED, 'the zombie cannot commit');
   t.equal((await send(c, zombie, 't', 0, ['late'])).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'nor write');
+  // versions older than PRODUCER_FENCED (KIP-588) are told INVALID_PRODUCER_EPOCH, as KafkaApis does
+  const zombieIds = { transactionalId: 'tx', producerId: zombie.producerId, producerEpoch: zombie.producerEpoch };
+  t.equal((await c.call(26, 1, { ...zombieIds, committed: true })).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'EndTxn v1');
+  t.equal((await c.call(25, 1, { ...zombieIds, groupId: 'g' })).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'AddOffsetsToTxn v1');
+  const added = await c.call(24, 1, {
+    v3AndBelowTransactionalId: 'tx',
+    v3AndBelowProducerId: zombie.producerId,
+    v3AndBelowProducerEpoch: zombie.producerEpoch,
+    v3AndBelowTopics: [{ name: 't', partitions: [0] }],
+  });
+  t.equal(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'AddPartitionsToTxn v1');
+  const reinit = (version: number) => c.call(22, version, { transactionalId: 'tx', transactionTimeoutMs: 60_000, ...zombieIds });
+  t.equal((await reinit(3)).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'InitProducerId v3 with a stale epoch');
+  t.equal((await reinit(4)).errorCode, ErrorCode.PRODUCER_FENCED, 'InitProducerId v4');
   const read = await fetchOne(c, 't', 0, 0, { isolationLevel: READ_COMMITTED });
   t.same(read.abortedTransactions, [{ producerId: zombie.producerId, firstOffset: 0 }], 'its records were aborted');
   t.equal(read.lastStableOffset, 2);
