@@ -47,8 +47,18 @@ const SPECS = {
   'admin/fetchOffsets': 'src/admin/__tests__/fetchOffsets.spec.js',
   'admin/resetOffsets': 'src/admin/__tests__/resetOffsets.spec.js',
   'admin/setOffsets': 'src/admin/__tests__/setOffsets.spec.js',
+  initProducerId: 'src/broker/__tests__/initProducerId.spec.js',
+  addPartitionsToTxn: 'src/broker/__tests__/addPartitionsToTxn.spec.js',
+  addOffsetsToTxn: 'src/broker/__tests__/addOffsetsToTxn.spec.js',
+  endTxn: 'src/broker/__tests__/endTxn.spec.js',
+  txnOffsetCommit: 'src/broker/__tests__/txnOffsetCommit.spec.js',
+  'producer/idempotentProduceMessages': 'src/producer/__tests__/idempotentProduceMessages.spec.js',
+  'producer/concurrentTransaction': 'src/producer/__tests__/concurrentTransaction.spec.js',
+  // A consumer spec that talks to a broker but needs transactions, so it is in the "transactions" set only.
+  'consumer/controlBatches': 'src/consumer/__tests__/controlBatches.spec.js',
 };
-// kafkajs's consumer specs that talk to a broker (the others in src/consumer/__tests__ are unit tests).
+// kafkajs's consumer specs that talk to a broker (but controlBatches, which is above with the transactions
+// specs; the others in src/consumer/__tests__ are unit tests).
 const CONSUMER_SPECS = [
   'assignerProtocolIntegration', 'assignmentForUnsubscribedTopic', 'commitOffsets', 'consumeMessages', 'consumerGroup',
   'describeGroup', 'emptyAssignment', 'pause', 'rebalanceOnPartitionChange', 'seek', 'subscribe',
@@ -61,6 +71,13 @@ const SETS = {
     'admin/describeGroups', 'admin/listGroups', 'admin/deleteGroups', 'admin/fetchOffsets', 'admin/resetOffsets', 'admin/setOffsets',
   ],
   consumer: CONSUMER_SPECS.map(n => `consumer/${n}`),
+  // Transactions and idempotence: the transactional broker APIs, the idempotent and transactional
+  // producer, and the consumer specs that read transactional data (control batches, read_committed).
+  transactions: [
+    'initProducerId', 'addPartitionsToTxn', 'addOffsetsToTxn', 'endTxn', 'txnOffsetCommit',
+    'producer/idempotentProduceMessages', 'producer/concurrentTransaction',
+    'consumer/controlBatches', 'consumer/consumeMessages',
+  ],
 };
 
 // The suite's cluster (kafkajs testHelpers/index.js and docker-compose.2_4.yml): brokers 0, 1, 2
