@@ -129,7 +129,7 @@ t.test('zombie fencing: a new InitProducerId aborts the open transaction and fen
     v3AndBelowTopics: [{ name: 't', partitions: [0] }],
   });
   t.equal(added.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'AddPartitionsToTxn v1');
-  const reinit = (version: number) => c.call(22, version, { transactionalId: 'tx', transactionTimeoutMs: 60_000, ...zombieIds });
+  const reinit = (version: number) => c.call(22, version, { ...zombieIds, transactionTimeoutMs: 60_000 });
   t.equal((await reinit(3)).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH, 'InitProducerId v3 with a stale epoch');
   t.equal((await reinit(4)).errorCode, ErrorCode.PRODUCER_FENCED, 'InitProducerId v4');
   const read = await fetchOne(c, 't', 0, 0, { isolationLevel: READ_COMMITTED });

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Clock, Timer } from '../../broker/clock.js';
 import type { ProducerIdManager } from '../../broker/producer-ids.js';
 import type { ReplicaManager } from '../../broker/replica-manager.js';
-import type { Cluster } from '../../cluster/cluster.js';
+import type { Cluster, Partition } from '../../cluster/cluster.js';
 import type { BrokerConfig } from '../../cluster/configs.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { encodeRecordBatch } from '../../protocol/records.js';
@@ -291,7 +291,7 @@ export class TransactionCoordinator {
       this.loaded = true;
       this.scheduleAbortCheck();
       for (const meta of this.txns.values()) {
-        if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) this.startMarkers(meta, meta.state === TxnState.PrepareCommit);
+        if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) this.startMarkers(meta, meta.state === TxnState.PrepareCommit, true);
       }
     });
     return this.loading;
@@ -551,10 +551,14 @@ export class TransactionCoordinator {
     }
   }
 
-  /** Writes the markers of a prepared transaction, then its Complete* state (Kafka's TransactionMarkerChannelManager). */
-  private startMarkers(meta: TxnMetadata, commit: boolean): void {
+  /**
+   * Writes the markers of a prepared transaction, then its Complete* state (Kafka's
+   * TransactionMarkerChannelManager). `resumed`: a transaction a restart left prepared, some of
+   * whose markers may be in their partitions already.
+   */
+  private startMarkers(meta: TxnMetadata, commit: boolean, resumed = false): void {
     if (this.completing.has(meta.transactionalId)) return;
-    const done = this.writeMarkers(meta, commit)
+    const done = this.writeMarkers(meta, commit, resumed)
       .catch(err => this.log.error({ err, transactionalId: meta.transactionalId }, 'completing a transaction failed'))
       .finally(() => this.completing.delete(meta.transactionalId));
     this.completing.set(meta.transactionalId, done);
@@ -566,13 +570,14 @@ export class TransactionCoordinator {
     else await Promise.all(this.completing.values());
   }
 
-  private async writeMarkers(meta: TxnMetadata, commit: boolean): Promise<void> {
+  private async writeMarkers(meta: TxnMetadata, commit: boolean, resumed: boolean): Promise<void> {
     const coordinatorEpoch = this.coordinatorEpoch(meta.transactionalId);
     for (const key of [...meta.partitions]) {
       for (;;) {
         if (this.closed) return;
         const { topic, partition } = tpOf(key);
         const p = this.deps.cluster.topic(topic)?.partitions[partition];
+        if (resumed && p !== undefined && markerLanded(p, meta.producerId, meta.producerEpoch)) break;
         // a deleted topic's partition needs no marker (Kafka drops it from the transaction too)
         const code = p === undefined || p.topic.deleted ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : await this.deps.replicas.appendMarker(p, meta.producerId, meta.producerEpoch, commit, coordinatorEpoch);
         if (code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) break;
@@ -687,4 +692,17 @@ export class TransactionCoordinator {
     }
     return { errorCode: ErrorCode.NONE, unknownStateFilters, transactions };
   }
+}
+
+/**
+ * Whether a resumed transaction's marker is in the partition already: its producer is at the
+ * transaction's epoch there and has no transaction open. Kafka's coordinator sends every marker
+ * of a transaction it reloads prepared again, and the partition appends the repeat (one extra
+ * control batch, harmless to readers); Samsa leaves it out, so no marker is ever doubled. The one
+ * marker this also leaves out is that of a partition the transaction added but wrote nothing to
+ * after an earlier transaction of the same epoch wrote there, which marks no records either.
+ */
+function markerLanded(p: Partition, producerId: number, producerEpoch: number): boolean {
+  const entry = p.log.producers.entry(producerId);
+  return entry !== undefined && entry.epoch === producerEpoch && entry.currentTxnFirstOffset < 0;
 }
