@@ -135,6 +135,8 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'transaction.state.log.segment.bytes', type: 'int', default: '104857600', validate: atLeast(1048576), doc: 'segment.bytes of __transaction_state.' },
   { name: 'transaction.partition.verification.enable', type: 'boolean', default: 'true', doc: 'Whether a transactional batch is refused unless its partition was added to the transaction (KIP-890).' },
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: 'int', default: '10000', validate: atLeast(1), doc: 'How often transactions open longer than their transaction.timeout.ms are aborted.' },
+  { name: 'transactional.id.expiration.ms', type: 'int', default: '604800000', validate: atLeast(1), doc: 'How long a transactional id with no transaction open is kept after its last state change; then it is removed (and its next InitProducerId gets a new producer id).' },
+  { name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: 'int', default: '3600000', validate: atLeast(1), doc: 'How often transactional ids past transactional.id.expiration.ms are removed.' },
   { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', validate: atLeast(1), doc: 'How long an idempotent producer\'s sequence state is kept after its last write to a partition (by the batch timestamp).' },
   { name: 'producer.id.expiration.check.interval.ms', type: 'int', default: '600000', validate: atLeast(1), doc: 'How often expired producer state is removed.' },
   { name: 'group.min.session.timeout.ms', type: 'int', default: '6000', doc: 'Shortest session timeout a classic-group member may ask for.' },

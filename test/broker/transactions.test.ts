@@ -208,3 +208,37 @@ t.test('a restart keeps transactions: an open one stays open, a decided one is c
   t.same([again.errorCode, again.producerId, again.producerEpoch], [ErrorCode.NONE, decided.producerId, decided.producerEpoch + 1]);
 });
 
+
+t.test('an idle transactional id expires after transactional.id.expiration.ms; an open one stays', async t => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-txn-expiry-'));
+  t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  // the check itself is called below; its timer stays out of the way
+  const config = { 'transactional.id.expiration.ms': 300, 'transaction.remove.expired.transaction.cleanup.interval.ms': 3_600_000 };
+  const { b, c } = await setup(t, { dataDir, config });
+  const idle = await producer(c, 'idle');
+  await addPartitions(c, idle, { t: [0] });
+  t.equal((await send(c, idle, 't', 0, ['x'])).errorCode, ErrorCode.NONE);
+  t.equal(await endTxn(c, idle, true), ErrorCode.NONE);
+  await b.broker.transactions.settled('idle');
+  const open = await producer(c, 'open');
+  await addPartitions(c, open, { t: [1] });
+  t.equal(await b.broker.transactions.removeExpired(), 0, 'nothing has been idle long enough yet');
+  await new Promise(resolve => setTimeout(resolve, 400));
+  t.equal(await b.broker.transactions.removeExpired(), 1, 'the idle id is removed');
+  const states = (await c.call(65, 0, { transactionalIds: ['idle', 'open'] })).transactionStates;
+  t.same(states.map((s: any) => [s.transactionalId, s.errorCode, s.transactionState]), [
+    ['idle', ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, ''],
+    ['open', ErrorCode.NONE, 'Ongoing'],
+  ]);
+  c.close();
+  await b.close();
+  const again = await testBroker(t, { dataDir, config });
+  const c2 = await testClient(t, again);
+  await findTxnCoordinator(c2, 'idle');
+  const listed = await c2.call(66, 0, { stateFilters: [], producerIdFilters: [] });
+  t.same(listed.transactionStates.map((s: any) => s.transactionalId), ['open'], 'the tombstone keeps it removed after a restart');
+  const fresh = await init(c2, 'idle');
+  t.equal(fresh.errorCode, ErrorCode.NONE);
+  t.not(fresh.producerId, idle.producerId, 'InitProducerId starts afresh: a new producer id');
+  t.equal(fresh.producerEpoch, 0);
+});

@@ -218,6 +218,7 @@ export class TransactionCoordinator {
   private loaded = false;
   private closed = false;
   private abortTimer: Timer | null = null;
+  private expiryTimer: Timer | null = null;
   /** Marker writes under way, by transactional id (each finishes with the Complete* write). */
   private readonly completing = new Map<string, Promise<void>>();
 
@@ -263,21 +264,24 @@ export class TransactionCoordinator {
     return this.topic.partitionOf(transactionalId)?.leaderEpoch ?? 0;
   }
 
+  /** Writes the id's record (a tombstone when `value` is null) to its partition of __transaction_state; Kafka's error. */
+  private async writeRecord(transactionalId: string, value: Buffer | null): Promise<number> {
+    const p = this.topic.partitionOf(transactionalId);
+    if (p === undefined) return ErrorCode.NOT_COORDINATOR;
+    const now = this.deps.clock.now();
+    const batch = encodeRecordBatch([{ key: encodeTxnKey(transactionalId), value, timestamp: now }], { baseTimestamp: now });
+    const outcome = await this.deps.replicas.append(p, batch, null, -1, 9);
+    const code = appendErrorToResponse(outcome.errorCode);
+    if (code !== ErrorCode.NONE) this.log.warn({ transactionalId, error: outcome.errorCode, message: outcome.errorMessage }, 'writing transaction state failed');
+    return code;
+  }
+
   /**
    * Writes a transition to the log and applies it (Kafka's appendTransactionToLog); on failure
    * the pending transition is dropped and Kafka's error returned.
    */
   private async persist(meta: TxnMetadata, t: Transit): Promise<number> {
-    const p = this.topic.partitionOf(meta.transactionalId);
-    let code: number;
-    if (p === undefined) code = ErrorCode.NOT_COORDINATOR;
-    else {
-      const now = this.deps.clock.now();
-      const batch = encodeRecordBatch([{ key: encodeTxnKey(meta.transactionalId), value: encodeTxnValue(logValue(t)), timestamp: now }], { baseTimestamp: now });
-      const outcome = await this.deps.replicas.append(p, batch, null, -1, 9);
-      code = appendErrorToResponse(outcome.errorCode);
-      if (code !== ErrorCode.NONE) this.log.warn({ transactionalId: meta.transactionalId, error: outcome.errorCode, message: outcome.errorMessage }, 'writing transaction state failed');
-    }
+    const code = await this.writeRecord(meta.transactionalId, encodeTxnValue(logValue(t)));
     if (code === ErrorCode.NONE && this.txns.get(meta.transactionalId) === meta) meta.complete(t);
     else meta.pending = null;
     return code;
@@ -290,6 +294,7 @@ export class TransactionCoordinator {
     this.loading ??= this.loadAll().then(() => {
       this.loaded = true;
       this.scheduleAbortCheck();
+      this.scheduleExpiry();
       for (const meta of this.txns.values()) {
         if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) this.startMarkers(meta, meta.state === TxnState.PrepareCommit, true);
       }
@@ -330,6 +335,8 @@ export class TransactionCoordinator {
     this.closed = true;
     this.abortTimer?.cancel();
     this.abortTimer = null;
+    this.expiryTimer?.cancel();
+    this.expiryTimer = null;
   }
 
   // ---- InitProducerId -----------------------------------------------------------------------
@@ -630,6 +637,45 @@ export class TransactionCoordinator {
         if (code !== ErrorCode.NONE) this.log.warn({ transactionalId: meta.transactionalId, error: code }, 'aborting a timed-out transaction failed');
       });
     }
+  }
+
+  private scheduleExpiry(): void {
+    const interval = this.deps.config.int('transaction.remove.expired.transaction.cleanup.interval.ms');
+    if (this.closed || interval >= 2 ** 31) return;
+    this.expiryTimer = this.deps.clock.setTimeout(() => {
+      this.removeExpired()
+        .catch(err => this.log.error({ err }, 'removing expired transactional ids failed'))
+        .finally(() => this.scheduleExpiry());
+    }, interval);
+  }
+
+  /**
+   * Kafka's removeExpiredTransactionalIds: an id with no transaction open (Empty, CompleteCommit,
+   * CompleteAbort) whose state has not changed for transactional.id.expiration.ms moves to Dead,
+   * is tombstoned in __transaction_state and forgotten; its next InitProducerId starts afresh
+   * with a new producer id. Resolves with the number removed.
+   */
+  async removeExpired(): Promise<number> {
+    const now = this.deps.clock.now();
+    const expirationMs = this.deps.config.int('transactional.id.expiration.ms');
+    let removed = 0;
+    for (const meta of [...this.txns.values()]) {
+      const idle = meta.state === TxnState.Empty || meta.state === TxnState.CompleteCommit || meta.state === TxnState.CompleteAbort;
+      if (!idle || meta.pending !== null || this.completing.has(meta.transactionalId) || meta.txnLastUpdateTimestamp > now - expirationMs) continue;
+      if (this.coordinatorCheck(meta.transactionalId) !== ErrorCode.NONE) continue;
+      meta.transit(TxnState.Dead, {});
+      const code = await this.writeRecord(meta.transactionalId, null);
+      if (code === ErrorCode.NONE && this.txns.get(meta.transactionalId) === meta && meta.pending === TxnState.Dead) {
+        meta.state = TxnState.Dead;
+        meta.pending = null;
+        this.txns.delete(meta.transactionalId);
+        removed++;
+        this.log.info({ transactionalId: meta.transactionalId, producerId: meta.producerId }, 'removed an expired transactional id');
+      } else {
+        meta.pending = null;
+      }
+    }
+    return removed;
   }
 
   // ---- introspection ------------------------------------------------------------------------
