@@ -4,8 +4,12 @@
 // commit/abort markers take offsets (the high watermark counts one per transaction per partition
 // written to, and the records' offsets skip them); a second producer with the same
 // transactional.id fences the first (whose open transaction Samsa aborts); and a transaction left
-// open past transaction.timeout.ms is aborted by the broker. Samsa's own ListOffsets (both
-// isolation levels) and a raw Fetch decoded by Samsa's decodeBatches check the log underneath.
+// open past transaction.timeout.ms is aborted by the broker; and an exactly-once
+// consume-transform-produce loop (a read_committed Consumer of a group, the transactional Producer's
+// send_offsets_to_transaction) commits its input offsets with its output, leaves them as they were
+// when it aborts, and meanwhile Samsa's OffsetFetch with require_stable answers
+// UNSTABLE_OFFSET_COMMIT. Samsa's own ListOffsets (both isolation levels), OffsetFetch and a raw
+// Fetch decoded by Samsa's decodeBatches check the broker underneath.
 //
 // kafka-python 2.0.2 (the apt package) has no transactional producer and no isolation_level (it
 // also hands the commit/abort markers to the application as records), so it is not driven here;
@@ -21,8 +25,9 @@ import t, { type Test } from 'tap';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
-import { createTopic, listOffset, readContiguous } from '../helpers/kafka.js';
+import { batch, createTopic, listOffset, produce, readContiguous } from '../helpers/kafka.js';
 import { CONTROL_BIT, TRANSACTIONAL_BIT } from '../../src/protocol/records.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/transactions.py', import.meta.url));
@@ -426,6 +431,117 @@ withConfluent('a transaction open past transaction.timeout.ms is aborted by the 
   await settled(topic, [6, 5]);
   const after = await consume(topic, 2, 'read_committed');
   t.same(after.records, sorted(placed(again, r.transactions[0].reports)), 'a new producer with the same id commits; read_committed sees only that');
+});
+
+/** Samsa's OffsetFetch v7 of the group's partitions of `topic`: [committed offset, error code] by partition. */
+async function offsetFetch(group: string, topic: string, partitions: number, requireStable: boolean): Promise<[number, number][]> {
+  const r = await raw.call(9, 7, { groupId: group, topics: [{ name: topic, partitionIndexes: Array.from({ length: partitions }, (_, i) => i) }], requireStable });
+  return [...r.topics[0].partitions].sort((a: any, b: any) => a.partitionIndex - b.partitionIndex).map((p: any) => [Number(p.committedOffset), p.errorCode]);
+}
+
+withConfluent('exactly once: consume, transform, produce and send_offsets_to_transaction; commit, then abort', async t => {
+  const input = 'eos-in';
+  const output = 'eos-out';
+  const group = 'eos-group';
+  await createTopic(raw, input, 2);
+  await createTopic(raw, output, 2);
+  const transform = (v: string) => `eos(${v})`;
+  /** Appends plain (non-transactional) records to the input; returns them with their offsets. */
+  const append = async (tag: string, counts: number[]): Promise<Rec[]> => {
+    const out: Rec[] = [];
+    for (const [partition, n] of counts.entries()) {
+      const recs = msgs(tag, counts.map((_, p) => (p === partition ? n : 0)));
+      const r = await produce(raw, input, partition, batch(recs.map(m => ({ key: m.key, value: m.value }))));
+      if (r.errorCode !== 0) throw new Error(`producing to ${input}-${partition}: error ${r.errorCode}`);
+      recs.forEach((m, i) => out.push({ ...m, offset: Number(r.baseOffset) + i }));
+    }
+    return out;
+  };
+  const first = await append('in-first', [10, 8]);
+
+  const proc = new Py('eos', { topic: output, input_topic: input, group, transactional_id: 'eos-txn-id' });
+  const assigned = await proc.line(l => l.event === 'assigned');
+  t.same(assigned.assignment, [
+    [input, 0],
+    [input, 1],
+  ], 'the group assigned the consumer both input partitions');
+
+  // --- round 1, committed: held open after send_offsets_to_transaction
+  proc.send(JSON.stringify({ end: 'commit', input_ends: [10, 8], hold: true }));
+  const open1 = await proc.line(l => l.event === 'offsets_sent' && l.round === 1);
+  t.same(open1.positions, [10, 8], "round 1: the offsets sent are the consumer's positions, the input's end");
+  t.same(await offsetFetch(group, input, 2, true), [
+    [-1, ErrorCode.UNSTABLE_OFFSET_COMMIT],
+    [-1, ErrorCode.UNSTABLE_OFFSET_COMMIT],
+  ], 'while the transaction is open: OffsetFetch v7 require_stable answers UNSTABLE_OFFSET_COMMIT (88) for each partition');
+  t.same(await offsetFetch(group, input, 2, false), [
+    [-1, ErrorCode.NONE],
+    [-1, ErrorCode.NONE],
+  ], 'without require_stable: no offset committed yet (the sent ones are pending)');
+  proc.send('go');
+  const r1 = await proc.line(l => l.event === 'round' && l.round === 1);
+  t.same(sorted(r1.consumed), first, 'round 1 consumed the input once');
+  t.same(r1.reports.filter((x: any) => x.error), [], 'round 1: every output record delivered');
+  t.same(r1.committed, [10, 8], "after the commit: the read_committed consumer's committed() (OffsetFetch require_stable) answers the input's end");
+  await waitFor(async () => (await offsetFetch(group, input, 2, true)).every(([, e]) => e === ErrorCode.NONE), 10_000, 'the commit marker');
+  t.same(await offsetFetch(group, input, 2, true), [
+    [10, ErrorCode.NONE],
+    [8, ErrorCode.NONE],
+  ], 'Samsa OffsetFetch require_stable: stable, at the end of the input');
+
+  // --- round 2, aborted: new input, transformed and its offsets sent, then aborted
+  const second = await append('in-second', [5, 4]);
+  proc.send(JSON.stringify({ end: 'abort', input_ends: [15, 12], hold: true, rewind: true }));
+  const open2 = await proc.line(l => l.event === 'offsets_sent' && l.round === 2);
+  t.same(open2.positions, [15, 12], "round 2: the offsets sent are the consumer's positions");
+  t.same(await offsetFetch(group, input, 2, true), [
+    [-1, ErrorCode.UNSTABLE_OFFSET_COMMIT],
+    [-1, ErrorCode.UNSTABLE_OFFSET_COMMIT],
+  ], 'while the second transaction is open: UNSTABLE_OFFSET_COMMIT again');
+  t.same(await offsetFetch(group, input, 2, false), [
+    [10, ErrorCode.NONE],
+    [8, ErrorCode.NONE],
+  ], 'without require_stable: the offsets committed in round 1');
+  const meanwhile = await py('committed', { topic: input, partitions: 2, group, isolation: 'read_uncommitted' });
+  t.same(meanwhile.committed, [10, 8], "a read_uncommitted consumer's committed() meanwhile: the round 1 offsets");
+  // librdkafka's read_committed consumer asks with require_stable and retries UNSTABLE_OFFSET_COMMIT
+  // until its timeout: while the transaction stays open its committed() cannot answer
+  const unstable = await py('committed', { topic: input, partitions: 2, group, isolation: 'read_committed', timeout_s: 2 });
+  t.equal(unstable.committed.error?.name, '_TIMED_OUT', `a read_committed consumer's committed() meanwhile gets no answer (${JSON.stringify(unstable.committed)})`);
+  proc.send('go');
+  const r2 = await proc.line(l => l.event === 'round' && l.round === 2);
+  t.same(sorted(r2.consumed), second, 'round 2 consumed the new input');
+  t.same(r2.committed, [10, 8], "after the abort: committed() answers round 1's offsets, unchanged");
+  await waitFor(async () => (await offsetFetch(group, input, 2, true)).every(([, e]) => e === ErrorCode.NONE), 10_000, 'the abort marker');
+  t.same(await offsetFetch(group, input, 2, true), [
+    [10, ErrorCode.NONE],
+    [8, ErrorCode.NONE],
+  ], 'Samsa OffsetFetch require_stable after the abort: unchanged');
+
+  // --- round 3: rewound to the committed offsets, the same input again, committed this time
+  proc.send(JSON.stringify({ end: 'commit', input_ends: [15, 12] }));
+  const r3 = await proc.line(l => l.event === 'round' && l.round === 3);
+  t.same(sorted(r3.consumed), second, 'round 3 consumed the aborted round\'s input again, from the committed offsets');
+  t.same(r3.committed, [15, 12], "after the commit: committed() answers the input's new end");
+  proc.send('');
+  t.same(await proc.result(), { rounds: 3 }, 'the script ran three rounds and closed its consumer');
+
+  const fresh = await py('committed', { topic: input, partitions: 2, group, isolation: 'read_committed' });
+  t.same(fresh.committed, [15, 12], "a new read_committed consumer of the group: committed() answers the input's end");
+
+  // the output: round 1 and round 3 committed, round 2 aborted; one marker per round per partition
+  await settled(output, [10 + 5 + 5 + 3, 8 + 4 + 4 + 3]);
+  const rc = await consume(output, 2, 'read_committed');
+  const want = (recs: Rec[]) => recs.map(r => ({ key: r.key, value: transform(r.value), partition: r.partition }));
+  const strip = (recs: Rec[]) => recs.map(r => ({ key: r.key, value: r.value, partition: r.partition }));
+  t.same(strip(rc.records), [...want(first), ...want(second)].sort((a, b) => a.partition - b.partition), 'read_committed output: every input record transformed, exactly once, in input order');
+  t.same(
+    rc.records.map(r => r.offset),
+    [...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 5 }, (_, i) => 17 + i), ...Array.from({ length: 8 }, (_, i) => i), ...Array.from({ length: 4 }, (_, i) => 14 + i)],
+    'read_committed output offsets: round 1, then past its marker, the aborted round 2 and its marker, round 3',
+  );
+  const ru = await consume(output, 2, 'read_uncommitted');
+  t.same(strip(ru.records), [0, 1].flatMap(p => [...want(first), ...want(second), ...want(second)].filter(r => r.partition === p)), 'read_uncommitted output: the aborted round 2 copies too');
 });
 
 // kafka-python: transactions need a version that has them (2.0.2, the apt package, does not).

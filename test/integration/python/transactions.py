@@ -19,6 +19,25 @@ prints JSON lines on stdout, the last one the command's result. Commands:
             -> inits, begins, produces (delivered), prints {"event": "produced", "reports"}, then
                waits for a line on stdin before it tries to commit (then to abort):
                {"event": "result", "commit": ..., "abort": ..., "fatal": ...}
+  eos       {"topic" (the output), "input_topic", "group", "transactional_id"}
+            -> consume-transform-produce: a Consumer of the group (subscribed to input_topic,
+               enable.auto.commit false, isolation.level read_committed) and a transactional
+               Producer. Prints {"event": "assigned", "assignment"} once the group assigned it its
+               partitions, then runs one round per further line on stdin, {"end": "commit" | "abort",
+               "input_ends": [offset per partition], "hold": bool, "rewind": bool}, until a blank
+               line or the end of stdin. A round consumes the input up to input_ends, begins a
+               transaction, produces each record transformed ("eos(" + value + ")", same key and
+               partition) to the output, sends the consumer's positions with
+               send_offsets_to_transaction(position(assignment), consumer_group_metadata()), and, with
+               "hold", prints {"event": "offsets_sent", "round", "positions"} and waits for a line on
+               stdin; then it commits or aborts and prints {"event": "round", "round", "end",
+               "consumed": [records], "reports", "positions", "committed": [offset | {"error"}]}
+               (committed() of a read_committed consumer: OffsetFetch with require_stable). With
+               "rewind", an aborted round then seeks the consumer back to the committed offsets, as
+               an application does to process the records again. The result: {"rounds": n}
+  committed {"topic", "partitions", "group", "isolation", "timeout_s"}
+            -> {"committed": [offset | {"error"}] | {"error"}}: what a new consumer of the group
+               (not joining it) reads with committed()
 Errors are {"code", "name", "str", "fatal", "retriable", "txn_requires_abort"} (KafkaError).
 Records are {"partition", "offset", "key", "value"}. With "debug" in the request (or
 SAMSA_RDKAFKA_DEBUG in the environment) librdkafka logs those contexts to stderr.
@@ -201,10 +220,98 @@ def timeout(bootstrap, req):
     return {'event': 'result', 'commit': commit, 'abort': abort, 'fatal': fatal_of(p)}
 
 
+def offsets_of(tps):
+    return [tp.offset if tp.error is None else {'error': error(tp.error)} for tp in sorted(tps, key=lambda tp: tp.partition)]
+
+
+def eos(bootstrap, req):
+    input_topic, output_topic = req['input_topic'], req['topic']
+    p = producer(bootstrap, req, req['transactional_id'])
+    p.init_transactions(TIMEOUT_S)
+    assignment = []
+    c = Consumer({
+        'bootstrap.servers': bootstrap,
+        'group.id': req['group'],
+        'enable.auto.commit': False,
+        'auto.offset.reset': 'earliest',
+        'isolation.level': 'read_committed',
+        'fetch.wait.max.ms': 50,
+        **debug_conf(req),
+    })
+    c.subscribe([input_topic], on_assign=lambda _c, tps: assignment.extend(tps))
+    deadline = time.time() + TIMEOUT_S
+    held = []  # records polled while waiting for the assignment
+    while not assignment:
+        if time.time() > deadline:
+            raise SystemExit('timed out waiting for the group to assign partitions')
+        m = c.poll(0.2)
+        if m is not None:
+            held.append(m)
+    assignment.sort(key=lambda tp: tp.partition)
+    out({'event': 'assigned', 'assignment': [[tp.topic, tp.partition] for tp in assignment]})
+    rounds = 0
+    nxt = {tp.partition: -1 for tp in assignment}  # the next offset to consume of each partition (-1: not known yet)
+    while True:
+        line = sys.stdin.readline()
+        if not line.strip():
+            break
+        rnd = json.loads(line)
+        rounds += 1
+        ends = rnd['input_ends']
+        consumed = []
+        deadline = time.time() + TIMEOUT_S
+        while any(nxt[tp.partition] < ends[tp.partition] for tp in assignment):
+            if time.time() > deadline:
+                raise SystemExit('round %d: timed out consuming to %r; at %r' % (rounds, ends, nxt))
+            m = held.pop(0) if held else c.poll(0.2)
+            if m is None:
+                continue
+            if m.error():
+                raise SystemExit('consume error: %s' % m.error())
+            consumed.append({'partition': m.partition(), 'offset': m.offset(), 'key': dec(m.key()), 'value': dec(m.value())})
+            nxt[m.partition()] = m.offset() + 1
+        p.begin_transaction()
+        reports = send(p, output_topic, [{'key': r['key'], 'value': 'eos(%s)' % r['value'], 'partition': r['partition']} for r in consumed])
+        positions = c.position(assignment)
+        p.send_offsets_to_transaction(positions, c.consumer_group_metadata(), TIMEOUT_S)
+        if rnd.get('hold'):
+            out({'event': 'offsets_sent', 'round': rounds, 'positions': offsets_of(positions)})
+            sys.stdin.readline()
+        if rnd['end'] == 'commit':
+            p.commit_transaction(TIMEOUT_S)
+        else:
+            p.abort_transaction(TIMEOUT_S)
+        now_committed = c.committed(assignment, timeout=TIMEOUT_S)
+        if rnd['end'] == 'abort' and rnd.get('rewind'):
+            for tp in now_committed:
+                c.seek(TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else OFFSET_BEGINNING))
+                nxt[tp.partition] = max(tp.offset, 0)
+        out({'event': 'round', 'round': rounds, 'end': rnd['end'], 'consumed': consumed, 'reports': reports, 'positions': offsets_of(positions), 'committed': offsets_of(now_committed)})
+    c.close()
+    p.flush(TIMEOUT_S)
+    return {'rounds': rounds}
+
+
+def committed(bootstrap, req):
+    c = Consumer({
+        'bootstrap.servers': bootstrap,
+        'group.id': req['group'],
+        'enable.auto.commit': False,
+        'isolation.level': req['isolation'],
+        **debug_conf(req),
+    })
+    try:
+        return {'committed': offsets_of(c.committed([TopicPartition(req['topic'], p) for p in range(req['partitions'])], timeout=req.get('timeout_s', TIMEOUT_S)))}
+    except KafkaException as e:
+        return {'committed': {'error': error(e)}}
+    finally:
+        c.close()
+
+
 def main():
     command, bootstrap = sys.argv[1], sys.argv[2]
     req = json.loads(sys.stdin.readline())
-    out({'transact': transact, 'consume': consume, 'zombie': zombie, 'timeout': timeout}[command](bootstrap, req))
+    out({'transact': transact, 'consume': consume, 'zombie': zombie, 'timeout': timeout, 'eos': eos, 'committed': committed}[command](bootstrap, req))
 
 
 if __name__ == '__main__':
