@@ -15,10 +15,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT, BASELINE, dist, spec, frame, lastJson, median, pipeline as pipelineAt, runBaseline as baseline } from './bench-common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SELF = fileURLToPath(import.meta.url);
-const BASELINE = process.env.BASELINE ?? path.resolve(ROOT, '../shared/bench/baseline.mjs');
 const TOTAL_MB = Number(process.env.TOTAL_MB ?? 256);
 const RUNS = Number(process.env.RUNS ?? 5);
 const PIPELINE = Number(process.env.PIPELINE ?? 8);
@@ -32,74 +31,12 @@ const RECORDS_PER_BATCH = 16;
 const FETCH_BYTES = 1024 * 1024;
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const { startBroker, encodeRecordBatch, API_SPECS, Writer, Reader } = await import(path.join(ROOT, 'dist/index.js'));
-const spec = key => API_SPECS.find(s => s.key === key);
-
-function frame(key, version, correlationId, body) {
-  const s = spec(key);
-  const w = new Writer(1024);
-  w.int32(0);
-  w.int16(key);
-  w.int16(version);
-  w.int32(correlationId);
-  w.nullableString('bench');
-  if (version >= s.flexibleMin) w.uvarint(0);
-  s.encodeRequest(w, version, body);
-  w.patchInt32(0, w.length - 4);
-  return w.toBuffer();
-}
+const { startBroker, encodeRecordBatch, Reader } = dist;
 
 const value = Buffer.alloc(RECORD_BYTES, 120);
 const batch = encodeRecordBatch(Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: `key-${i}`, value })));
 
-/**
- * Sends `requests` requests over one connection with PIPELINE in flight, refilling the window
- * once per read (as a client does); `onResponse` sees each response frame. Resolves with seconds.
- */
-function pipeline(port, requests, requestAt, onResponse) {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let answered = 0;
-    let t0 = 0n;
-    // reads of an incomplete response frame, joined once the frame is whole
-    let pending = [];
-    let pendingBytes = 0;
-    let need = 4;
-    const sock = net.connect(port, '127.0.0.1', () => {
-      t0 = process.hrtime.bigint();
-      pump();
-    });
-    sock.setNoDelay(true);
-    sock.once('error', reject);
-    const pump = () => {
-      while (sent < requests && sent - answered < PIPELINE) sock.write(requestAt(sent++));
-    };
-    sock.on('data', chunk => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes < need) return;
-      let buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-      let pos = 0;
-      while (buf.length - pos >= 4) {
-        const size = buf.readInt32BE(pos);
-        if (buf.length - pos - 4 < size) break;
-        onResponse(buf.subarray(pos + 4, pos + 4 + size));
-        answered++;
-        pos += 4 + size;
-      }
-      buf = buf.subarray(pos);
-      pending = buf.length ? [buf] : [];
-      pendingBytes = buf.length;
-      need = buf.length >= 4 ? 4 + buf.readInt32BE(0) : 4;
-      if (answered === requests) {
-        sock.destroy();
-        resolve(Number(process.hrtime.bigint() - t0) / 1e9);
-      } else pump();
-    });
-  });
-}
+const pipeline = (port, requests, requestAt, onResponse) => pipelineAt(port, requests, requestAt, onResponse, PIPELINE);
 
 const PARTITION_MARK = 0x7eadbeef;
 
@@ -281,11 +218,7 @@ async function child(mode) {
   process.exit(0);
 }
 
-const lastJson = out => JSON.parse(out.trim().split('\n').pop());
-
-function runBaseline(mode, sink = 'memory') {
-  return lastJson(execFileSync(process.execPath, [BASELINE, mode], { env: { ...process.env, TOTAL_MB: String(TOTAL_MB), SINK: sink }, encoding: 'utf8' })).MBps;
-}
+const runBaseline = (mode, sink = 'memory') => baseline(mode, sink, TOTAL_MB);
 
 function runSamsa(mode = 'memory') {
   return lastJson(execFileSync(process.execPath, [SELF, '--child', mode], { encoding: 'utf8', maxBuffer: 1 << 20 }));

@@ -25,11 +25,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT, BASELINE, dist, spec, lastJson, median, frame, pipeline as pipelineAt, runBaseline as baseline } from './bench-common.mjs';
 import { crc32c } from '@node-rs/crc32';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SELF = fileURLToPath(import.meta.url);
-const BASELINE = process.env.BASELINE ?? path.resolve(ROOT, '../shared/bench/baseline.mjs');
 const TOTAL_MB = Number(process.env.TOTAL_MB ?? 128);
 const RUNS = Number(process.env.RUNS ?? 5);
 const DISK_RUNS = Number(process.env.DISK_RUNS ?? 3);
@@ -52,24 +51,7 @@ const ATTRIBUTES_AT = 21;
 const BASE_SEQUENCE_AT = 53;
 const TRANSACTIONAL_BIT = 0x10;
 
-const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const { startBroker, encodeRecordBatch, API_SPECS, Writer, Reader, ErrorCode } = await import(path.join(ROOT, 'dist/index.js'));
-const spec = key => API_SPECS.find(s => s.key === key);
-
-function frame(key, version, correlationId, body) {
-  const s = spec(key);
-  const w = new Writer(1024);
-  w.int32(0);
-  w.int16(key);
-  w.int16(version);
-  w.int32(correlationId);
-  w.nullableString('bench');
-  if (version >= s.flexibleMin) w.uvarint(0);
-  s.encodeRequest(w, version, body);
-  w.patchInt32(0, w.length - 4);
-  return w.toBuffer();
-}
+const { startBroker, encodeRecordBatch, Reader, ErrorCode } = dist;
 
 const value = Buffer.alloc(RECORD_BYTES, 120);
 const records = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: `key-${i}`, value }));
@@ -111,51 +93,7 @@ function sequencedBatch(opts) {
   };
 }
 
-/**
- * Sends `requests` requests over one connection with PIPELINE in flight, refilling the window
- * once per read (as a client does); `onResponse` sees each response frame. Resolves with seconds.
- */
-function pipeline(port, requests, requestAt, onResponse) {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let answered = 0;
-    let t0 = 0n;
-    let pending = [];
-    let pendingBytes = 0;
-    let need = 4;
-    const sock = net.connect(port, '127.0.0.1', () => {
-      t0 = process.hrtime.bigint();
-      pump();
-    });
-    sock.setNoDelay(true);
-    sock.once('error', reject);
-    const pump = () => {
-      while (sent < requests && sent - answered < PIPELINE) sock.write(requestAt(sent++));
-    };
-    sock.on('data', chunk => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes < need) return;
-      let buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-      let pos = 0;
-      while (buf.length - pos >= 4) {
-        const size = buf.readInt32BE(pos);
-        if (buf.length - pos - 4 < size) break;
-        onResponse(buf.subarray(pos + 4, pos + 4 + size));
-        answered++;
-        pos += 4 + size;
-      }
-      buf = buf.subarray(pos);
-      pending = buf.length ? [buf] : [];
-      pendingBytes = buf.length;
-      need = buf.length >= 4 ? 4 + buf.readInt32BE(0) : 4;
-      if (answered === requests) {
-        sock.destroy();
-        resolve(Number(process.hrtime.bigint() - t0) / 1e9);
-      } else pump();
-    });
-  });
-}
+const pipeline = (port, requests, requestAt, onResponse) => pipelineAt(port, requests, requestAt, onResponse, PIPELINE);
 
 /** One connection for request/response round trips, one at a time, as a client's coordinator calls are. */
 class Client {
@@ -465,11 +403,7 @@ async function child(mode) {
   process.exit(0);
 }
 
-const lastJson = out => JSON.parse(out.trim().split('\n').pop());
-
-function runBaseline(sink) {
-  return lastJson(execFileSync(process.execPath, [BASELINE, 'ingest'], { env: { ...process.env, TOTAL_MB: String(TOTAL_MB), SINK: sink }, encoding: 'utf8' })).MBps;
-}
+const runBaseline = sink => baseline('ingest', sink, TOTAL_MB);
 
 function runChild(mode) {
   return lastJson(execFileSync(process.execPath, [...(process.env.CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []), SELF, '--child', mode], { encoding: 'utf8', maxBuffer: 1 << 20 }));
