@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { CompressionTypes, Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import { decodeBatches } from '../../src/protocol/records.js';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
+import { crossClientTest } from '../helpers/cross-client.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON from other processes and kafkajs internals */
 const PYTHON = '/usr/bin/python3';
 const PY_DIR = fileURLToPath(new URL('./python/', import.meta.url));
-const REQUIRED = process.env.SAMSA_REQUIRE_CROSS_CLIENT === '1';
 const RUN_TIMEOUT_MS = 30_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -97,15 +97,8 @@ const [kcatMissing, confluentMissing, kafkaPythonMissing] = await Promise.all([
   unavailable(PYTHON, ['-c', 'import kafka']),
 ]);
 
-/** A subtest that needs a tool: run, skipped with the reason, or failed when the tools are required. */
-function withTool(name: string, missing: string | null, fn: (t: Test) => Promise<void>): void {
-  if (missing === null) t.test(name, fn);
-  else if (REQUIRED) {
-    t.test(name, async t => {
-      t.fail(`${name} is required (SAMSA_REQUIRE_CROSS_CLIENT=1) but not usable: ${missing}`);
-    });
-  } else t.test(name, { skip: `needs a tool that is not usable here: ${missing}; install it, or set SAMSA_REQUIRE_CROSS_CLIENT=1 to fail instead` }, fn);
-}
+/** A subtest that needs a tool. */
+const withTool = (name: string, missing: string | null, fn: (t: Test) => Promise<void>): void => crossClientTest(t, name, 'a tool', missing, fn);
 
 // ---------------------------------------------------------------------------------------------
 // Records as every client reports them.

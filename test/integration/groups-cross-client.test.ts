@@ -19,10 +19,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { testBroker } from '../helpers/broker.js';
+import { crossClientTest } from '../helpers/cross-client.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/group_client.py', import.meta.url));
-const REQUIRED = process.env.SAMSA_REQUIRE_CROSS_CLIENT === '1';
 const WAIT_MS = 20_000;
 
 type Client = 'confluent' | 'kafka-python';
@@ -52,15 +52,7 @@ function unavailable(module: string): Promise<string | null> {
 const [confluentMissing, kafkaPythonMissing] = await Promise.all([unavailable('confluent_kafka'), unavailable('kafka')]);
 const missingFor = (clients: Client[]) => clients.map(c => (c === 'confluent' ? confluentMissing : kafkaPythonMissing)).find(m => m !== null) ?? null;
 
-function withClients(name: string, clients: Client[], fn: (t: Test) => Promise<void>): void {
-  const missing = missingFor(clients);
-  if (missing === null) t.test(name, fn);
-  else if (REQUIRED) {
-    t.test(name, async t => {
-      t.fail(`${name} is required (SAMSA_REQUIRE_CROSS_CLIENT=1) but not usable: ${missing}`);
-    });
-  } else t.test(name, { skip: `needs a Python client that is not usable here: ${missing}; install it, or set SAMSA_REQUIRE_CROSS_CLIENT=1 to fail instead` }, fn);
-}
+const withClients = (name: string, clients: Client[], fn: (t: Test) => Promise<void>): void => crossClientTest(t, name, 'a Python client', missingFor(clients), fn);
 
 // ---------------------------------------------------------------------------------------------
 // A member: one group_client.py process, its events parsed as they arrive.

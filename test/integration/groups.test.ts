@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type Consumer, type PartitionAssigner, type Producer } from 'kafkajs';
 import { testBroker } from '../helpers/broker.js';
+import { committed, logEnds } from '../helpers/kafkajs-admin.js';
 import { SamsaProcess } from '../helpers/samsa-process.js';
 import { kafkajsAssigners } from '../../src/coordinator/group/assignors/index.js';
 
@@ -221,18 +222,6 @@ function exactlyOnce(sent: string[], seen: Seen[]): { duplicates: Seen[][]; miss
     missing: sent.filter(v => !byValue.has(v)),
     unexpected: [...byValue.keys()].filter(v => !sentSet.has(v)),
   };
-}
-
-/** Committed offsets of `groupId` on `topic`, by partition (-1: none). */
-async function committed(admin: Admin, groupId: string, topic: string): Promise<number[]> {
-  const res = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const parts = res.find(r => r.topic === topic)?.partitions ?? [];
-  return [...parts].sort((a, b) => a.partition - b.partition).map(p => Number(p.offset));
-}
-
-async function logEnds(admin: Admin, topic: string): Promise<number[]> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return [...offsets].sort((a, b) => a.partition - b.partition).map(o => Number(o.high));
 }
 
 /** Waits until the group has committed every partition of `topic` up to its log end. */

@@ -20,9 +20,9 @@ import { ZERO_UUID, batch, body, createTopic, readContiguous } from '../helpers/
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { CONTROL_BIT, type DecodedBatch } from '../../src/protocol/records.js';
 import type { RunningBroker } from '../../src/index.js';
+import { crossClientTest } from '../helpers/cross-client.js';
 
 const PYTHON = '/usr/bin/python3';
-const REQUIRED = process.env.SAMSA_REQUIRE_CROSS_CLIENT === '1';
 const WAIT_MS = 45_000;
 
 /** A broker that tells clients to connect through `proxy`, which forwards to it. */
@@ -177,14 +177,7 @@ const confluentMissing = await python(['-c', 'import confluent_kafka'], '', 20_0
   (err: Error) => `${PYTHON} cannot run: ${err.message}`,
 );
 
-function withConfluent(name: string, fn: (t: Test) => Promise<void>): void {
-  if (confluentMissing === null) t.test(name, fn);
-  else if (REQUIRED) {
-    t.test(name, async t => {
-      t.fail(`${name} is required (SAMSA_REQUIRE_CROSS_CLIENT=1) but not usable: ${confluentMissing}`);
-    });
-  } else t.test(name, { skip: `needs confluent-kafka-python, which is not usable here: ${confluentMissing}; install it, or set SAMSA_REQUIRE_CROSS_CLIENT=1 to fail instead` }, fn);
-}
+const withConfluent = (name: string, fn: (t: Test) => Promise<void>): void => crossClientTest(t, name, 'confluent-kafka-python', confluentMissing, fn);
 
 withConfluent('librdkafka idempotent producer (up to five requests in flight): lost Produce responses and cut connections append nothing twice', async t => {
   // a seeded ~12% of the Produce requests lose their response

@@ -20,6 +20,7 @@ import t, { type Test } from 'tap';
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import type { RunningBroker } from '../../src/index.js';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
+import { committed, logEnds } from '../helpers/kafkajs-admin.js';
 import type { TestClient } from '../helpers/client.js';
 import { readContiguous } from '../helpers/kafka.js';
 import { CONTROL_BIT, TRANSACTIONAL_BIT } from '../../src/protocol/records.js';
@@ -130,19 +131,6 @@ function exactlyOnce(want: string[], got: string[]): { duplicated: string[]; mis
     missing: want.filter(v => !counts.has(v)),
     unexpected: [...counts.keys()].filter(v => !wanted.has(v)),
   };
-}
-
-/** The group's committed offsets of `topic` by partition, as kafkajs's admin fetches them (-1: none). */
-async function committed(admin: Admin, groupId: string, topic: string): Promise<number[]> {
-  const res = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const parts = res.find(r => r.topic === topic)?.partitions ?? [];
-  return [...parts].sort((a, b) => a.partition - b.partition).map(p => Number(p.offset));
-}
-
-/** High watermarks of `topic` by partition. */
-async function logEnds(admin: Admin, topic: string): Promise<number[]> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return [...offsets].sort((a, b) => a.partition - b.partition).map(o => Number(o.high));
 }
 
 /** Samsa's OffsetFetch v7 of the group's `topic` partitions with require_stable: [offset, error code] by partition. */

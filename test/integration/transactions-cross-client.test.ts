@@ -28,10 +28,10 @@ import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 import { batch, createTopic, listOffset, produce, readContiguous } from '../helpers/kafka.js';
 import { CONTROL_BIT, TRANSACTIONAL_BIT } from '../../src/protocol/records.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
+import { crossClientTest } from '../helpers/cross-client.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/transactions.py', import.meta.url));
-const REQUIRED = process.env.SAMSA_REQUIRE_CROSS_CLIENT === '1';
 const RUN_TIMEOUT_MS = 30_000;
 const READ_COMMITTED = 1;
 const READ_UNCOMMITTED = 0;
@@ -133,15 +133,8 @@ function unavailable(check: string): Promise<string | null> {
 
 const confluentMissing = await unavailable('import confluent_kafka');
 
-/** A subtest that needs confluent-kafka-python: run, skipped with the reason, or failed when the clients are required. */
-function withConfluent(name: string, fn: (t: Test) => Promise<void>): void {
-  if (confluentMissing === null) t.test(name, fn);
-  else if (REQUIRED) {
-    t.test(name, async t => {
-      t.fail(`${name} is required (SAMSA_REQUIRE_CROSS_CLIENT=1) but not usable: ${confluentMissing}`);
-    });
-  } else t.test(name, { skip: `needs confluent-kafka-python, which is not usable here: ${confluentMissing}; install it, or set SAMSA_REQUIRE_CROSS_CLIENT=1 to fail instead` }, fn);
-}
+/** A subtest that needs confluent-kafka-python. */
+const withConfluent = (name: string, fn: (t: Test) => Promise<void>): void => crossClientTest(t, name, 'confluent-kafka-python', confluentMissing, fn);
 
 // ---------------------------------------------------------------------------------------------
 

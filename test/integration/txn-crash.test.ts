@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitFor } from '../helpers/broker.js';
+import { READ_COMMITTED, addPartitions, findTxnCoordinator, send, type Producer } from '../helpers/transactions.js';
 import { TestClient } from '../helpers/client.js';
 import { SamsaProcess, type LogLine } from '../helpers/samsa-process.js';
 import { ZERO_UUID, batchesOf, body, createTopic, fetchOne, listOffset, readContiguous } from '../helpers/kafka.js';
@@ -26,7 +27,6 @@ import { CONTROL_BIT, TRANSACTIONAL_BIT, decodeBatches, encodeRecordBatch, type 
 import { TRANSACTION_STATE_TOPIC, TXN_STATE_NAMES, decodeTxnKey, decodeTxnValue, type TxnStateId } from '../../src/coordinator/transaction/txn-records.js';
 
 const WAIT_MS = 30_000;
-const READ_COMMITTED = 1;
 /** The cleanup interval while a test sets transactions up (no timeout abort may interfere), and after a restart. */
 const NO_CLEANUP_MS = 3_600_000;
 const FAST_CLEANUP_MS = 100;
@@ -95,15 +95,6 @@ function brokers(t: Test): { dataDir: string; start: (cleanupMs: number, extra?:
 // ---------------------------------------------------------------------------------------------
 // Transactions over the raw protocol (as test/broker/transactions.test.ts drives them)
 
-interface Producer {
-  transactionalId: string;
-  producerId: number;
-  producerEpoch: number;
-  seq: Map<string, number>;
-}
-
-const findTxnCoordinator = (c: TestClient, id: string) => c.call(10, 4, { key: '', keyType: 1, coordinatorKeys: [id] });
-
 const init = (c: TestClient, transactionalId: string, timeoutMs: number): Promise<any> =>
   c.call(22, 4, { transactionalId, transactionTimeoutMs: timeoutMs, producerId: -1, producerEpoch: -1 });
 
@@ -124,40 +115,6 @@ async function initUntilReady(c: TestClient, transactionalId: string, timeoutMs:
     `InitProducerId of ${transactionalId}`,
   );
   return { answers, producer: { transactionalId, producerId: Number(r.producerId), producerEpoch: r.producerEpoch, seq: new Map() } };
-}
-
-async function addPartitions(c: TestClient, p: Producer, topics: Record<string, number[]>): Promise<Record<string, number>> {
-  const r = await c.call(24, 3, {
-    v3AndBelowTransactionalId: p.transactionalId,
-    v3AndBelowProducerId: p.producerId,
-    v3AndBelowProducerEpoch: p.producerEpoch,
-    v3AndBelowTopics: Object.entries(topics).map(([name, partitions]) => ({ name, partitions })),
-  });
-  const out: Record<string, number> = {};
-  for (const topic of r.resultsByTopicV3AndBelow) for (const x of topic.resultsByPartition) out[`${topic.name}-${x.partitionIndex}`] = x.partitionErrorCode;
-  return out;
-}
-
-function txnBatch(p: Producer, topic: string, partition: number, values: string[]): Buffer {
-  const key = `${topic}-${partition}`;
-  const seq = p.seq.get(key) ?? 0;
-  return encodeRecordBatch(
-    values.map(value => ({ value })),
-    { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: seq, attributes: TRANSACTIONAL_BIT },
-  );
-}
-
-/** Produces transactional records at the producer's next sequence; returns the partition answer. */
-async function send(c: TestClient, p: Producer, topic: string, partition: number, values: string[]): Promise<any> {
-  const r = await c.call(0, 9, {
-    transactionalId: p.transactionalId,
-    acks: -1,
-    timeoutMs: 5000,
-    topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: partition, records: txnBatch(p, topic, partition, values) }] }],
-  });
-  const answer = r.responses[0].partitionResponses[0];
-  if (answer.errorCode === 0) p.seq.set(`${topic}-${partition}`, (p.seq.get(`${topic}-${partition}`) ?? 0) + values.length);
-  return answer;
 }
 
 async function sendOk(c: TestClient, p: Producer, topic: string, partition: number, values: string[]): Promise<void> {

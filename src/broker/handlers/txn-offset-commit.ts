@@ -17,17 +17,7 @@ export const handler: Handler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> =
   apiKey: 28,
   async handle(ctx, req) {
     const codeOf = await commitKnownPartitions(ctx.broker.cluster, req.topics, valid =>
-      ctx.broker.groups.commitTxnOffsets({
-        transactionalId: req.transactionalId,
-        groupId: req.groupId,
-        producerId: req.producerId,
-        producerEpoch: req.producerEpoch,
-        generationId: req.generationId,
-        memberId: req.memberId,
-        groupInstanceId: req.groupInstanceId,
-        apiVersion: ctx.apiVersion,
-        topics: valid,
-      }),
+      ctx.broker.groups.commitTxnOffsets({ ...req, apiVersion: ctx.apiVersion, topics: valid }),
     );
     return answer(req, codeOf);
   },

@@ -19,6 +19,7 @@ import {
   type ConsumerGroupDescribeResponseDescribedGroup,
   type ConsumerGroupHeartbeatRequest,
   type ConsumerGroupHeartbeatResponse,
+  type TxnOffsetCommitRequest as TxnOffsetCommitMessage,
 } from '../../protocol/messages/index.js';
 import { SERVER_ASSIGNORS } from './assignors/index.js';
 import {
@@ -121,18 +122,8 @@ export interface OffsetCommitRequest {
   topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
 }
 
-/** A TxnOffsetCommit (v0-2 name no member: generation -1, member id "", no instance id). */
-export interface TxnOffsetCommitRequest {
-  transactionalId: string;
-  groupId: string;
-  producerId: number;
-  producerEpoch: number;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  apiVersion: number;
-  topics: OffsetCommitRequest['topics'];
-}
+/** A TxnOffsetCommit and its version (v0-2 name no member: generation -1, member id "", no instance id). */
+export type TxnOffsetCommitRequest = TxnOffsetCommitMessage & { apiVersion: number };
 
 export type TopicPartitionErrors = { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
 
