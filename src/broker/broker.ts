@@ -86,12 +86,14 @@ export class Broker {
       log: deps.log.child({ component: 'transaction-coordinator' }),
       producerIds: this.producerIds,
     });
-    if (deps.config.bool('transaction.partition.verification.enable')) {
-      this.replicas.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
-        this.transactions.verifyProduce(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version);
-      this.groups.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
-        this.transactions.verifyTxnOffsetCommit(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version);
-    }
+    // KIP-890: transaction.partition.verification.enable turns off the verification of older
+    // requests; the requests of transaction version 2 add their partitions whatever it says (a
+    // producer that sends no AddPartitionsToTxn has no other way to get them into its transaction)
+    const verifyOnly = deps.config.bool('transaction.partition.verification.enable');
+    this.replicas.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
+      this.transactions.verifyProduce(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version, verifyOnly);
+    this.groups.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
+      this.transactions.verifyTxnOffsetCommit(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version, verifyOnly);
     this.debug = deps.log.isLevelEnabled('debug');
   }
 

@@ -87,7 +87,18 @@ function appended(p: Partition, result: AppendResult): AppendOutcome {
  * Whether a transactional batch's partition is part of its producer's transaction (the
  * coordinator's verification, KIP-890): NONE, or the error to answer the batch with.
  */
-export type TxnVerifier = (transactionalId: string | null, producerId: number, producerEpoch: number, p: Partition, produceVersion: number) => { code: number; message: string | null };
+export type TxnVerifier = (
+  transactionalId: string | null,
+  producerId: number,
+  producerEpoch: number,
+  p: Partition,
+  produceVersion: number,
+) => TxnVerification | Promise<TxnVerification>;
+
+export interface TxnVerification {
+  code: number;
+  message: string | null;
+}
 
 export class ReplicaManager {
   /** The finish functions of the fetches waiting for data, so close() can end them. */
@@ -99,6 +110,12 @@ export class ReplicaManager {
    * coordinator settles TxnOffsetCommit's offsets in __consumer_offsets this way).
    */
   readonly markerListeners = new Map<string, (p: Partition, producerId: number, commit: boolean) => void>();
+  /**
+   * By partition and producer id: settles once the transactional batch waiting for its
+   * partition to join the transaction (Produce v12+) is appended. The producer's later batches
+   * for the partition wait for it too, so they are appended in the order they came.
+   */
+  private readonly addsInFlight = new Map<Partition, Map<number, Promise<void>>>();
 
   constructor(
     private readonly nodeId: number,
@@ -149,15 +166,42 @@ export class ReplicaManager {
       return failedAppend(ErrorCode.INVALID_RECORD, `Invalid sequence number ${header.baseSequence} in record batch with producerId ${header.producerId}`);
     }
     if (header.producerId >= 0 && (header.attributes & TRANSACTIONAL_BIT) !== 0) {
+      const waiting = this.addsInFlight.get(p)?.get(header.producerId);
+      if (waiting !== undefined) return waiting.then(() => this.append(p, records, arrived, acks, produceVersion, transactionalId));
       // Kafka's transaction verification: a producer's first batch of a transaction in this
-      // partition must belong to a partition its coordinator added to the transaction
+      // partition must belong to a partition its coordinator added to the transaction (or, from
+      // Produce v12, the coordinator adds it now)
       if (!this.inTransaction(p, header.producerId, header.producerEpoch) && this.txnVerifier !== null) {
         const v = this.txnVerifier(transactionalId, header.producerId, header.producerEpoch, p, produceVersion);
+        if (v instanceof Promise) return this.appendOnceAdded(p, header.producerId, v, () => this.appendChecked(p, records!, header, arrived));
         if (v.code !== ErrorCode.NONE) return failedAppend(v.code, v.message ?? undefined);
       }
     }
+    return this.appendChecked(p, records!, header, arrived);
+  }
+
+  /** Appends a transactional batch once its partition is in the transaction, holding the producer's later batches for the partition until then. */
+  private appendOnceAdded(p: Partition, producerId: number, added: Promise<TxnVerification>, append: () => AppendOutcome | Promise<AppendOutcome>): Promise<AppendOutcome> {
+    const outcome = added.then(v => (v.code !== ErrorCode.NONE ? failedAppend(v.code, v.message ?? undefined) : append()));
+    let byProducer = this.addsInFlight.get(p);
+    if (byProducer === undefined) this.addsInFlight.set(p, (byProducer = new Map()));
+    const settled: Promise<void> = outcome.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      if (byProducer.get(producerId) !== settled) return;
+      byProducer.delete(producerId);
+      if (byProducer.size === 0) this.addsInFlight.delete(p);
+    });
+    byProducer.set(producerId, settled);
+    return outcome;
+  }
+
+  /** append() once the batch's header and its transaction are checked: record-level checks, the producer's sequence, the write. */
+  private appendChecked(p: Partition, records: Buffer, header: BatchHeader, arrived: readonly Buffer[] | null): AppendOutcome | Promise<AppendOutcome> {
+    const settings = p.topic.settings;
     if (settings.log.compact) {
-      const keyless = this.keylessRecords(records!, `${p.topic.name}-${p.index}`);
+      const keyless = this.keylessRecords(records, `${p.topic.name}-${p.index}`);
       if (keyless === null) return failedAppend(ErrorCode.CORRUPT_MESSAGE, 'Record batch is corrupt: its records cannot be read');
       if (keyless.length > 0) {
         const shown = keyless.slice(0, 3).map(e => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
@@ -166,7 +210,7 @@ export class ReplicaManager {
     }
     const now = this.clock.now();
     if (!settings.logAppendTime) {
-      const invalid = this.invalidTimestamps(records!, header, now, settings.timestampBeforeMaxMs, settings.timestampAfterMaxMs);
+      const invalid = this.invalidTimestamps(records, header, now, settings.timestampBeforeMaxMs, settings.timestampAfterMaxMs);
       if (invalid.length > 0) return failedAppend(ErrorCode.INVALID_TIMESTAMP, 'One or more records have been rejected due to invalid timestamp', invalid);
     }
     // idempotent producers: a retried batch gets its first offsets again, a gap or an old epoch an error
@@ -177,7 +221,7 @@ export class ReplicaManager {
         return { errorCode: ErrorCode.NONE, errorMessage: null, recordErrors: [], baseOffset: seq.firstOffset, logAppendTime: -1, logStartOffset: p.log.logStartOffset };
       }
     }
-    return this.appendValid(p, records!, header, arrived, now);
+    return this.appendValid(p, records, header, arrived, now);
   }
 
   /** Appends a batch that passed validation. */

@@ -5,6 +5,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { randomUuid } from '../protocol/wire.js';
 import type { CleanerEntry } from '../storage/cleaner.js';
 import type { LogFactory, LogSettings, PartitionLog } from '../storage/log.js';
+import { Features } from './features.js';
 import { BrokerConfig, LONG_MAX, TOPIC_CONFIGS, parseConfigValue, topicConfigDef, type ConfigValue } from './configs.js';
 
 export interface ClusterNode {
@@ -138,6 +139,8 @@ export class Cluster {
   private unsaved = false;
   /** Grows whenever a topic is created or deleted or gains partitions (Kafka: the metadata image offset). */
   metadataVersion = 0;
+  /** The supported and finalized feature levels ApiVersions reports. */
+  readonly features = new Features();
 
   constructor(opts: ClusterOptions) {
     this.clusterId = opts.clusterId;

@@ -10,52 +10,9 @@ import t, { type Test } from 'tap';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 import type { TestClient } from '../helpers/client.js';
 import { createTopic } from '../helpers/kafka.js';
-import { endTxn, findTxnCoordinator, init, producer, type Producer } from '../helpers/transactions.js';
+import { EOS_GROUP as GROUP, addOffsets, endTxn, fetched, findGroupCoordinator, findTxnCoordinator, init, producer, txnCommit, type Producer } from '../helpers/transactions.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import type { BrokerOptions, RunningBroker } from '../../src/index.js';
-
-const GROUP = 'eos-group';
-
-const findGroupCoordinator = (c: TestClient, group: string) => c.call(10, 4, { key: '', keyType: 0, coordinatorKeys: [group] });
-
-const addOffsets = async (c: TestClient, p: Producer, groupId = GROUP): Promise<number> =>
-  (await c.call(25, 3, { transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId })).errorCode;
-
-/** TxnOffsetCommit of `offsets` (`topic-partition` → offset); returns the error codes by `topic-partition`. */
-async function txnCommit(
-  c: TestClient,
-  p: Producer,
-  offsets: Record<string, number>,
-  opts: { version?: number; groupId?: string; generationId?: number; memberId?: string; metadata?: string } = {},
-): Promise<Record<string, number>> {
-  const byTopic = new Map<string, { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
-  for (const [tp, offset] of Object.entries(offsets)) {
-    const i = tp.lastIndexOf('-');
-    const name = tp.slice(0, i);
-    if (!byTopic.has(name)) byTopic.set(name, []);
-    byTopic.get(name)!.push({ partitionIndex: Number(tp.slice(i + 1)), committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: opts.metadata ?? 'm' });
-  }
-  const r = await c.call(28, opts.version ?? 3, {
-    transactionalId: p.transactionalId,
-    groupId: opts.groupId ?? GROUP,
-    producerId: p.producerId,
-    producerEpoch: p.producerEpoch,
-    generationId: opts.generationId ?? -1,
-    memberId: opts.memberId ?? '',
-    groupInstanceId: null,
-    topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-  });
-  const out: Record<string, number> = {};
-  for (const topic of r.topics) for (const x of topic.partitions) out[`${topic.name}-${x.partitionIndex}`] = x.errorCode;
-  return out;
-}
-
-/** OffsetFetch v7 of one partition: [offset, error code]. */
-async function fetched(c: TestClient, topic: string, partition: number, requireStable = false, groupId = GROUP): Promise<[number, number]> {
-  const r = await c.call(9, 7, { groupId, topics: [{ name: topic, partitionIndexes: [partition] }], requireStable });
-  const p = r.topics[0].partitions[0];
-  return [p.committedOffset, p.errorCode];
-}
 
 /** A plain OffsetCommit (v8) as a simple consumer: generation -1. */
 async function plainCommit(c: TestClient, topic: string, partition: number, offset: number): Promise<number> {

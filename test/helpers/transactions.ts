@@ -1,11 +1,15 @@
 // Raw-protocol steps of a transactional producer, for the transaction tests: FindCoordinator,
-// InitProducerId, AddPartitionsToTxn, transactional Produce and EndTxn.
+// InitProducerId, AddPartitionsToTxn, transactional Produce and EndTxn, and the offsets steps of a
+// consume-transform-produce loop (AddOffsetsToTxn, TxnOffsetCommit, OffsetFetch).
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import type { TestClient } from './client.js';
 import { ZERO_UUID, batchesOf } from './kafka.js';
 import { CONTROL_BIT, TRANSACTIONAL_BIT, encodeRecordBatch } from '../../src/protocol/records.js';
 
 export const READ_COMMITTED = 1;
+
+/** The consumer group the offsets tests commit for. */
+export const EOS_GROUP = 'eos-group';
 
 /** The data records' values of fetched bytes (markers left out, as a client does). */
 export const valuesOf = (records: Buffer | null): string[] =>
@@ -65,3 +69,45 @@ export async function send(c: TestClient, p: Producer, topic: string, partition:
 export const endTxn = async (c: TestClient, p: Producer, committed: boolean): Promise<number> =>
   (await c.call(26, 3, { transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, committed })).errorCode;
 
+
+export const findGroupCoordinator = (c: TestClient, group: string) => c.call(10, 4, { key: '', keyType: 0, coordinatorKeys: [group] });
+
+/** AddOffsetsToTxn v3; returns the error code. */
+export const addOffsets = async (c: TestClient, p: Producer, groupId = EOS_GROUP): Promise<number> =>
+  (await c.call(25, 3, { transactionalId: p.transactionalId, producerId: p.producerId, producerEpoch: p.producerEpoch, groupId })).errorCode;
+
+/** TxnOffsetCommit of `offsets` (`topic-partition` → offset); returns the error codes by `topic-partition`. */
+export async function txnCommit(
+  c: TestClient,
+  p: Producer,
+  offsets: Record<string, number>,
+  opts: { version?: number; groupId?: string; generationId?: number; memberId?: string; metadata?: string } = {},
+): Promise<Record<string, number>> {
+  const byTopic = new Map<string, { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
+  for (const [tp, offset] of Object.entries(offsets)) {
+    const i = tp.lastIndexOf('-');
+    const name = tp.slice(0, i);
+    if (!byTopic.has(name)) byTopic.set(name, []);
+    byTopic.get(name)!.push({ partitionIndex: Number(tp.slice(i + 1)), committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: opts.metadata ?? 'm' });
+  }
+  const r = await c.call(28, opts.version ?? 3, {
+    transactionalId: p.transactionalId,
+    groupId: opts.groupId ?? EOS_GROUP,
+    producerId: p.producerId,
+    producerEpoch: p.producerEpoch,
+    generationId: opts.generationId ?? -1,
+    memberId: opts.memberId ?? '',
+    groupInstanceId: null,
+    topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+  });
+  const out: Record<string, number> = {};
+  for (const topic of r.topics) for (const x of topic.partitions) out[`${topic.name}-${x.partitionIndex}`] = x.errorCode;
+  return out;
+}
+
+/** OffsetFetch v7 of one partition: [offset, error code]. */
+export async function fetched(c: TestClient, topic: string, partition: number, requireStable = false, groupId = EOS_GROUP): Promise<[number, number]> {
+  const r = await c.call(9, 7, { groupId, topics: [{ name: topic, partitionIndexes: [partition] }], requireStable });
+  const p = r.topics[0].partitions[0];
+  return [p.committedOffset, p.errorCode];
+}

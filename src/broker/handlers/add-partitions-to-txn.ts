@@ -44,7 +44,8 @@ async function addOne(ctx: RequestContext, txn: TxnToAdd): Promise<Results> {
     const verified = coordinator.verify(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
     return resultsOf(txn.topics, (topic, p) => (typeof verified === 'number' ? verified : verified.get(`${topic}\u0000${p}`)!));
   }
-  const code = await coordinator.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions);
+  // v5's adds are the produce path's of transaction version 2 (Kafka's addPartition operation)
+  const code = await coordinator.addPartitions(txn.transactionalId, txn.producerId, txn.producerEpoch, partitions, ctx.apiVersion >= 5 ? 2 : 0);
   return resultsOf(txn.topics, () => fencedForVersion(code, ctx.apiVersion, 2));
 }
 

@@ -6,6 +6,8 @@ import {
   API_SPECS,
   defaultApiVersionsResponse,
   defaultApiVersionsResponseApiVersion,
+  defaultApiVersionsResponseFinalizedFeature,
+  defaultApiVersionsResponseSupportedFeature,
   type ApiVersionsRequest,
   type ApiVersionsResponse,
 } from '../../protocol/messages/index.js';
@@ -21,9 +23,17 @@ export const handler: Handler<ApiVersionsRequest, ApiVersionsResponse> = {
     if (ctx.apiVersion >= 3 && !(SOFTWARE_PATTERN.test(req.clientSoftwareName) && SOFTWARE_PATTERN.test(req.clientSoftwareVersion))) {
       return handler.errorResponse(req, ctx.apiVersion, ErrorCode.INVALID_REQUEST);
     }
+    // v3+: the feature levels (KIP-584); the finalized ones are valid only with an epoch >= 0.
+    // Clients before ApiVersions v4 refuse a supported range starting at 0 (KAFKA-17011): v3
+    // answers start such ranges at 1, as Kafka does
+    const features = ctx.broker.cluster.features;
+    const supported = features.supported().map(f => (ctx.apiVersion < 4 && f.minVersion === 0 ? { ...f, minVersion: 1 } : f));
     return {
       ...defaultApiVersionsResponse(),
       apiKeys: ctx.broker.supportedApis(),
+      supportedFeatures: supported.filter(f => f.maxVersion >= f.minVersion).map(f => ({ ...defaultApiVersionsResponseSupportedFeature(), ...f })),
+      finalizedFeaturesEpoch: features.epoch,
+      finalizedFeatures: features.finalizedFeatures().map(f => ({ ...defaultApiVersionsResponseFinalizedFeature(), name: f.name, maxVersionLevel: f.level, minVersionLevel: f.level })),
     };
   },
   errorResponse(_req, _version, code) {

@@ -202,7 +202,7 @@ export class GroupCoordinator {
   /** The offsets TxnOffsetCommit wrote in transactions not yet ended, by producer id. */
   private readonly pending = new PendingOffsets<CommittedOffset>();
   /** Set by the broker when transaction verification (KIP-890) is on: whether a TxnOffsetCommit's transaction includes the group's partition. */
-  txnVerifier: ((transactionalId: string, producerId: number, producerEpoch: number, p: Partition, apiVersion: number) => number) | null = null;
+  txnVerifier: ((transactionalId: string, producerId: number, producerEpoch: number, p: Partition, apiVersion: number) => number | Promise<number>) | null = null;
   private readonly deps: GroupCoordinatorDeps;
   private loading: Promise<void> | null = null;
   /**
@@ -1334,10 +1334,11 @@ export class GroupCoordinator {
     const check = this.coordinatorCheck(req.groupId);
     if (check !== ErrorCode.NONE) return all(check);
     const p = this.topic.partitionOf(req.groupId)!;
-    // KIP-890: the transaction must include the group's partition (AddOffsetsToTxn) before its
-    // first offsets there; later ones of the same transaction find it open in the partition
+    // KIP-890: the transaction must include the group's partition before its first offsets there
+    // (AddOffsetsToTxn added it, or v5+ adds it now); later ones of the same transaction find it
+    // open in the partition
     if (this.txnVerifier !== null && !this.deps.replicas.inTransaction(p, req.producerId, req.producerEpoch)) {
-      const verified = this.txnVerifier(req.transactionalId, req.producerId, req.producerEpoch, p, req.apiVersion);
+      const verified = await this.txnVerifier(req.transactionalId, req.producerId, req.producerEpoch, p, req.apiVersion);
       if (verified !== ErrorCode.NONE) return all(verified);
     }
     const invalid = this.validateTxnCommit(req);

@@ -5,15 +5,20 @@
 // per broker node; it coordinates the transactional ids whose __transaction_state partition this
 // node leads. Protocol-free: handlers turn requests into calls here.
 //
-// Transaction version 1 semantics (the clients Samsa serves negotiate it: Samsa finalizes no
-// transaction.version feature): the epoch is bumped by InitProducerId, and by the coordinator when
-// it fences a producer (a timed-out transaction, or InitProducerId during an open one).
+// Both transaction versions, chosen per request as Kafka does. Transaction version 1 (EndTxn
+// before v5, AddPartitionsToTxn from the client): the epoch is bumped by InitProducerId, and by
+// the coordinator when it fences a producer (a timed-out transaction, or InitProducerId during an
+// open one). Transaction version 2 (KIP-890 part 2; EndTxn v5+, and Produce v12+ / TxnOffsetCommit
+// v5+ adding their partitions themselves): every commit or abort also bumps the epoch, the markers
+// carry the bumped epoch, EndTxn answers the producer id and epoch of the next transaction, and a
+// producer whose epochs run out gets a new producer id there.
 import type { Logger } from 'pino';
 import type { Clock, Timer } from '../../broker/clock.js';
 import type { ProducerIdManager } from '../../broker/producer-ids.js';
 import type { ReplicaManager } from '../../broker/replica-manager.js';
 import type { Cluster, Partition } from '../../cluster/cluster.js';
 import type { BrokerConfig } from '../../cluster/configs.js';
+import { TRANSACTION_VERSION } from '../../cluster/features.js';
 import { ErrorCode, errorName } from '../../protocol/errors.js';
 import { encodeRecordBatch } from '../../protocol/records.js';
 import { CoordinatorTopic, scanRecords } from '../internal-topic.js';
@@ -45,7 +50,8 @@ const VALID_PREVIOUS: Record<TxnStateId, readonly TxnStateId[]> = {
   [TxnState.Empty]: [TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
   [TxnState.Ongoing]: [TxnState.Ongoing, TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
   [TxnState.PrepareCommit]: [TxnState.Ongoing],
-  [TxnState.PrepareAbort]: [TxnState.Ongoing, TxnState.PrepareEpochFence],
+  // transaction version 2 aborts with no transaction open too (the client's epoch bump)
+  [TxnState.PrepareAbort]: [TxnState.Ongoing, TxnState.PrepareEpochFence, TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
   [TxnState.CompleteCommit]: [TxnState.PrepareCommit],
   [TxnState.CompleteAbort]: [TxnState.PrepareAbort],
   [TxnState.Dead]: [TxnState.Empty, TxnState.CompleteCommit, TxnState.CompleteAbort],
@@ -107,7 +113,7 @@ class TxnMetadata {
       partitions: new Set(this.partitions),
       transactionStartTimestampMs: this.txnStartTimestamp,
       transactionLastUpdateTimestampMs: this.txnLastUpdateTimestamp,
-      clientTransactionVersion: 0,
+      clientTransactionVersion: this.clientTransactionVersion,
       ...fields,
     };
   }
@@ -148,12 +154,13 @@ function logValue(t: Transit): TxnLogValue {
     if (list === undefined) byTopic.set(topic, (list = []));
     list.push(partition);
   }
-  // Kafka 4.1 writes no previous/next producer id (KAFKA-20310): as it does
+  // Kafka 4.1 writes no previous producer id (KAFKA-20310): as it does. The next producer id (set
+  // only while a transaction-version-2 transaction whose epochs ran out completes) is written, as
+  // the fix does, so a restart in between still completes it under the id the client was given
   const { lastProducerEpoch: _, ...fields } = t;
   return {
     ...fields,
     previousProducerId: NO_PRODUCER_ID,
-    nextProducerId: NO_PRODUCER_ID,
     partitions: [...byTopic].map(([topic, partitionIds]) => ({ topic, partitionIds })),
   };
 }
@@ -281,7 +288,7 @@ export class TransactionCoordinator {
    * the pending transition is dropped and Kafka's error returned.
    */
   private async persist(meta: TxnMetadata, t: Transit): Promise<number> {
-    const code = await this.writeRecord(meta.transactionalId, encodeTxnValue(logValue(t)));
+    const code = await this.writeRecord(meta.transactionalId, encodeTxnValue(logValue(t), this.deps.cluster.features.level(TRANSACTION_VERSION)));
     if (code === ErrorCode.NONE && this.txns.get(meta.transactionalId) === meta) meta.complete(t);
     else meta.pending = null;
     return code;
@@ -422,8 +429,12 @@ export class TransactionCoordinator {
     return { code: ErrorCode.NONE, meta };
   }
 
-  /** Kafka's handleAddPartitionsToTransaction: one error for every partition. */
-  async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<number> {
+  /**
+   * Kafka's handleAddPartitionsToTransaction: one error for every partition.
+   * `clientTransactionVersion` 2 is the produce path's implicit add (Kafka's addPartition
+   * operation); 0 a client's AddPartitionsToTxn.
+   */
+  async addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[], clientTransactionVersion = 0): Promise<number> {
     const { code, meta } = this.producerCheck(transactionalId, producerId, producerEpoch);
     if (meta === undefined) return code;
     if (meta.pending !== null || meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
@@ -435,8 +446,30 @@ export class TransactionCoordinator {
       partitions: new Set([...meta.partitions, ...keys]),
       transactionStartTimestampMs: starts ? now : meta.txnStartTimestamp,
       transactionLastUpdateTimestampMs: now,
+      clientTransactionVersion,
     });
     return this.persist(meta, t);
+  }
+
+  /** The implicit adds being written, by transactional id (see addPartitionImplicitly). */
+  private readonly implicitAdds = new Map<string, Promise<number>>();
+
+  /**
+   * Kafka's addPartition operation for Produce v12+ and TxnOffsetCommit v5+ (transaction version
+   * 2): the partition joins the producer's transaction, which starts when none is open. Kafka
+   * adds all the partitions of one produce request in one write; here each partition asks on
+   * its own, so one waits for another of the same producer being written instead of failing
+   * with CONCURRENT_TRANSACTIONS.
+   */
+  async addPartitionImplicitly(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition): Promise<number> {
+    for (let inFlight = this.implicitAdds.get(transactionalId); inFlight !== undefined; inFlight = this.implicitAdds.get(transactionalId)) await inFlight;
+    const added = this.addPartitions(transactionalId, producerId, producerEpoch, [tp], 2);
+    this.implicitAdds.set(transactionalId, added);
+    try {
+      return await added;
+    } finally {
+      if (this.implicitAdds.get(transactionalId) === added) this.implicitAdds.delete(transactionalId);
+    }
   }
 
   /**
@@ -474,48 +507,129 @@ export class TransactionCoordinator {
    * CoordinatorPartitionWriter): v4+ know TRANSACTION_ABORTABLE; the coordinator's other errors
    * are answered as they are.
    */
-  verifyTxnOffsetCommit(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition, apiVersion: number): number {
-    return this.verifyOne(transactionalId, producerId, producerEpoch, tp, apiVersion >= 4);
+  verifyTxnOffsetCommit(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition, apiVersion: number, verifyOnly: boolean): number | Promise<number> {
+    // v5+ (transaction version 2) add the partition to the transaction themselves
+    if (apiVersion >= 5) return this.addPartitionImplicitly(transactionalId, producerId, producerEpoch, tp).then(fencedAsInvalidEpoch);
+    return verifyOnly ? this.verifyOne(transactionalId, producerId, producerEpoch, tp, apiVersion >= 4) : ErrorCode.NONE;
   }
 
   /**
    * The produce path's verification of a transactional batch (Kafka's
    * AddPartitionsToTxnManager and ReplicaManager translation of the coordinator's errors).
    */
-  verifyProduce(transactionalId: string | null, producerId: number, producerEpoch: number, tp: TopicPartition, produceVersion: number): { code: number; message: string | null } {
+  verifyProduce(
+    transactionalId: string | null,
+    producerId: number,
+    producerEpoch: number,
+    tp: TopicPartition,
+    produceVersion: number,
+    verifyOnly: boolean,
+  ): ProduceVerification | Promise<ProduceVerification> {
     // Kafka refuses transactional records without a transactional id before looking further
     if (transactionalId === null) return { code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: null };
-    // Produce v11+ know TRANSACTION_ABORTABLE
-    const code = this.verifyOne(transactionalId, producerId, producerEpoch, tp, produceVersion > 10);
-    switch (code) {
-      case ErrorCode.NONE:
-        return { code, message: null };
-      case ErrorCode.INVALID_TXN_STATE:
-        return { code, message: 'Partition was not added to the transaction' };
-      case ErrorCode.CONCURRENT_TRANSACTIONS:
-      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
-      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-      case ErrorCode.NOT_COORDINATOR:
-        // a retriable error older clients may not retry: one that makes them retry the produce
-        return { code: ErrorCode.NOT_ENOUGH_REPLICAS, message: `Unable to verify the partition has been added to the transaction. Underlying error: ${errorName(code)}` };
-      default:
-        return { code, message: null };
+    // Produce v12+ (transaction version 2) add the partition to the transaction themselves
+    if (produceVersion >= 12) {
+      return this.addPartitionImplicitly(transactionalId, producerId, producerEpoch, tp).then(code => produceVerification(fencedAsInvalidEpoch(code), true));
     }
+    if (!verifyOnly) return { code: ErrorCode.NONE, message: null };
+    // Produce v11+ know TRANSACTION_ABORTABLE
+    return produceVerification(this.verifyOne(transactionalId, producerId, producerEpoch, tp, produceVersion > 10), false);
   }
 
   // ---- EndTxn -------------------------------------------------------------------------------
 
-  /** Kafka's handleEndTransaction: the client's commit or abort. */
-  async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<InitResult> {
-    if (transactionalId === '') return { errorCode: ErrorCode.INVALID_REQUEST, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+  /** Kafka's handleEndTransaction: the client's commit or abort; EndTxn v5+ is transaction version 2. */
+  async endTxn(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean, clientTransactionVersion = 0): Promise<InitResult> {
+    if (transactionalId === '') return endTxnFailure(ErrorCode.INVALID_REQUEST);
     const check = this.coordinatorCheck(transactionalId);
-    if (check !== ErrorCode.NONE) return { errorCode: check, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+    if (check !== ErrorCode.NONE) return endTxnFailure(check);
     const meta = this.txns.get(transactionalId);
-    if (meta === undefined) return { errorCode: ErrorCode.INVALID_PRODUCER_ID_MAPPING, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+    if (meta === undefined) return endTxnFailure(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    if (clientTransactionVersion >= 2) return this.endTransactionV2(meta, producerId, producerEpoch, commit);
     const code = await this.endTransaction(meta, producerId, producerEpoch, commit, true);
-    return code === ErrorCode.NONE
-      ? { errorCode: code, producerId: meta.producerId, producerEpoch: meta.producerEpoch }
-      : { errorCode: code, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+    return code === ErrorCode.NONE ? { errorCode: code, producerId: meta.producerId, producerEpoch: meta.producerEpoch } : endTxnFailure(code);
+  }
+
+  /**
+   * Kafka's endTransaction for transaction version 2. Which requests are retries and which start
+   * something new follows Kafka's table, for the states without a transaction open (R: the
+   * epoch one below the current, a retry of a commit or abort that bumped it; C: the current):
+   *   Empty:          abort R PRODUCER_FENCED, C bump; commit R PRODUCER_FENCED, C INVALID_TXN_STATE
+   *   CompleteAbort:  abort R NONE, C bump;             commit R and C INVALID_TXN_STATE
+   *   CompleteCommit: abort R INVALID_TXN_STATE, C bump; commit R NONE, C INVALID_TXN_STATE
+   * An abort with no transaction open ("bump") is how a producer gets a new epoch after an
+   * abortable error. A transaction completing (its markers in flight) is CONCURRENT_TRANSACTIONS.
+   */
+  private async endTransactionV2(meta: TxnMetadata, producerId: number, producerEpoch: number, commit: boolean): Promise<InitResult> {
+    const retryOnOverflow = meta.previousProducerId === producerId && producerEpoch === INT16_MAX - 1 && meta.producerEpoch === 0;
+    const retryOnEpochBump = meta.producerEpoch === producerEpoch + 1;
+    const retry = retryOnEpochBump || retryOnOverflow;
+    let validEpoch: boolean;
+    switch (meta.state) {
+      case TxnState.PrepareCommit:
+      case TxnState.PrepareAbort:
+        validEpoch = retryOnEpochBump;
+        break;
+      case TxnState.CompleteCommit:
+      case TxnState.CompleteAbort:
+        validEpoch = retry || producerEpoch === meta.producerEpoch;
+        break;
+      default:
+        validEpoch = producerEpoch === meta.producerEpoch;
+    }
+    if (meta.producerId !== producerId && !retryOnOverflow) return endTxnFailure(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    if (meta.pending !== null || this.markersInFlight(meta)) return endTxnFailure(ErrorCode.CONCURRENT_TRANSACTIONS);
+    if (!validEpoch) return endTxnFailure(ErrorCode.PRODUCER_FENCED);
+    const current: InitResult = { errorCode: ErrorCode.NONE, producerId: meta.producerId, producerEpoch: meta.producerEpoch };
+    switch (meta.state) {
+      case TxnState.Ongoing:
+        return this.prepareV2(meta, commit, false);
+      case TxnState.CompleteCommit:
+        if (commit) return retry ? current : endTxnFailure(ErrorCode.INVALID_TXN_STATE);
+        return retry ? endTxnFailure(ErrorCode.INVALID_TXN_STATE) : this.prepareV2(meta, false, true);
+      case TxnState.CompleteAbort:
+        if (commit) return endTxnFailure(ErrorCode.INVALID_TXN_STATE);
+        return retry ? current : this.prepareV2(meta, false, true);
+      case TxnState.PrepareCommit:
+        return endTxnFailure(commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
+      case TxnState.PrepareAbort:
+        return endTxnFailure(commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS);
+      case TxnState.Empty:
+        return commit ? endTxnFailure(ErrorCode.INVALID_TXN_STATE) : this.prepareV2(meta, false, true);
+      default:
+        return endTxnFailure(ErrorCode.INVALID_TXN_STATE);
+    }
+  }
+
+  /**
+   * Kafka's prepareAbortOrCommit for transaction version 2: PrepareCommit/PrepareAbort at the
+   * bumped epoch (a new producer id follows when the epochs run out), then the markers at that
+   * epoch. Answers with the producer id and epoch the producer's next transaction uses.
+   */
+  private async prepareV2(meta: TxnMetadata, commit: boolean, noPartitionAdded: boolean): Promise<InitResult> {
+    const now = this.deps.clock.now();
+    const nextProducerId = meta.epochExhausted ? this.deps.producerIds.generate() : NO_PRODUCER_ID;
+    // an abort at the last epoch (only after a bug, says Kafka) goes through without a bump
+    const epoch = meta.producerEpoch === INT16_MAX && !commit ? meta.producerEpoch : meta.producerEpoch + 1;
+    const t = meta.transit(commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, {
+      producerEpoch: epoch,
+      lastProducerEpoch: meta.producerEpoch,
+      nextProducerId,
+      transactionStartTimestampMs: noPartitionAdded ? now : meta.txnStartTimestamp,
+      transactionLastUpdateTimestampMs: now,
+      clientTransactionVersion: 2,
+    });
+    const code = await this.persist(meta, t);
+    if (code !== ErrorCode.NONE) return endTxnFailure(code);
+    this.startMarkers(meta, commit);
+    return nextProducerId !== NO_PRODUCER_ID
+      ? { errorCode: ErrorCode.NONE, producerId: nextProducerId, producerEpoch: 0 }
+      : { errorCode: ErrorCode.NONE, producerId: t.producerId, producerEpoch: epoch };
+  }
+
+  /** Whether the transaction's markers are being written (Kafka: its Complete* transition is pending). */
+  private markersInFlight(meta: TxnMetadata): boolean {
+    return (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) && this.completing.has(meta.transactionalId);
   }
 
   /**
@@ -527,7 +641,7 @@ export class TransactionCoordinator {
     if (meta.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     const validEpoch = (!fromClient || producerEpoch === meta.producerEpoch) && producerEpoch >= meta.producerEpoch;
     if (!validEpoch) return ErrorCode.PRODUCER_FENCED;
-    if (meta.pending !== null) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    if (meta.pending !== null || (fromClient && this.markersInFlight(meta))) return ErrorCode.CONCURRENT_TRANSACTIONS;
     switch (meta.state) {
       case TxnState.Ongoing: {
         const fence = !fromClient && producerEpoch !== meta.producerEpoch;
@@ -605,8 +719,14 @@ export class TransactionCoordinator {
         continue;
       }
       meta.hasFailedEpochFence = false;
+      // transaction version 2: a producer whose epochs ran out moves to its next producer id now
+      // that the markers carry the old one; the last epoch stays the one the producer last used
+      const tv2 = meta.clientTransactionVersion >= 2;
+      const rotate = tv2 && meta.nextProducerId !== NO_PRODUCER_ID;
       const t = meta.transit(commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, {
-        lastProducerEpoch: meta.producerEpoch,
+        ...(rotate ? { producerId: meta.nextProducerId, producerEpoch: 0 } : {}),
+        nextProducerId: NO_PRODUCER_ID,
+        lastProducerEpoch: tv2 ? meta.lastProducerEpoch : meta.producerEpoch,
         partitions: new Set(),
         transactionLastUpdateTimestampMs: this.deps.clock.now(),
       });
@@ -737,6 +857,45 @@ export class TransactionCoordinator {
       transactions.push({ transactionalId: meta.transactionalId, producerId: meta.producerId, transactionState: name });
     }
     return { errorCode: ErrorCode.NONE, unknownStateFilters, transactions };
+  }
+}
+
+/** A failed EndTxn: no producer id or epoch. */
+function endTxnFailure(errorCode: number): InitResult {
+  return { errorCode, producerId: NO_PRODUCER_ID, producerEpoch: NO_EPOCH };
+}
+
+/** What producers expect for a fenced producer on the data path (Kafka's AddPartitionsToTxnManager). */
+function fencedAsInvalidEpoch(code: number): number {
+  return code === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : code;
+}
+
+/** The answer to a transactional batch whose verification (or implicit add) did not pass. */
+export interface ProduceVerification {
+  code: number;
+  message: string | null;
+}
+
+/**
+ * Kafka's ReplicaManager translation of the coordinator's errors for a produce: retriable
+ * coordinator errors older clients may not retry become NOT_ENOUGH_REPLICAS (which makes them
+ * retry the produce); with transaction version 2 (`addPartition`) CONCURRENT_TRANSACTIONS stays,
+ * as it is common while the previous transaction completes.
+ */
+function produceVerification(code: number, addPartition: boolean): ProduceVerification {
+  switch (code) {
+    case ErrorCode.NONE:
+      return { code, message: null };
+    case ErrorCode.INVALID_TXN_STATE:
+      return { code, message: 'Partition was not added to the transaction' };
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.NOT_COORDINATOR:
+      if (addPartition && code === ErrorCode.CONCURRENT_TRANSACTIONS) return { code, message: null };
+      return { code: ErrorCode.NOT_ENOUGH_REPLICAS, message: `Unable to verify the partition has been added to the transaction. Underlying error: ${errorName(code)}` };
+    default:
+      return { code, message: null };
   }
 }
 
