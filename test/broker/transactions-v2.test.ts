@@ -316,3 +316,35 @@ t.test('transaction version 2 state survives a restart, and the adds ignore tran
   await second.broker.transactions.settled('durable');
   t.same(valuesOf((await fetchOne(c, 't', 1, 0, { isolationLevel: READ_COMMITTED })).records), ['open', 'more']);
 });
+
+t.test('a transaction-version-2 commit decided before a restart gets its markers at the bumped epoch, once', async t => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-txn-v2-prepared-'));
+  t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const first = await testBroker(t, { dataDir });
+  let c = await testClient(t, first);
+  await createTopic(c, 't', 2);
+  const p = await producer(c, 'decided');
+  t.equal((await send(c, p, 't', 0, ['d0'], PRODUCE_V2)).errorCode, ErrorCode.NONE);
+  t.equal((await send(c, p, 't', 1, ['d1'], PRODUCE_V2)).errorCode, ErrorCode.NONE);
+  // the marker of t-0 lands, that of t-1 cannot before the shutdown
+  const replicas: any = first.broker.replicas;
+  const appendMarker = replicas.appendMarker.bind(replicas);
+  replicas.appendMarker = (partition: any, ...rest: unknown[]) => (partition.index === 0 ? appendMarker(partition, ...rest) : ErrorCode.KAFKA_STORAGE_ERROR);
+  const r = await endV2(c, p, true);
+  t.same([r.errorCode, r.producerEpoch], [ErrorCode.NONE, 1]);
+  await waitFor(async () => (await markers(c, 't', 0)).length === 1, 5000, 'the marker of t-0');
+  t.equal((await describe(c, 'decided')).transactionState, 'PrepareCommit');
+  await c.close();
+  await first.close();
+
+  const second = await testBroker(t, { dataDir });
+  c = await testClient(t, second);
+  await waitFor(async () => (await describe(c, 'decided')).transactionState === 'CompleteCommit', 5000, 'the completed commit');
+  t.same(await markers(c, 't', 0), [[p.producerId, 1]], 't-0 keeps its one marker');
+  t.same(await markers(c, 't', 1), [[p.producerId, 1]], 't-1 gets its marker at the bumped epoch');
+  t.same(valuesOf((await fetchOne(c, 't', 1, 0, { isolationLevel: READ_COMMITTED })).records), ['d1']);
+  adopt(p, r);
+  t.equal((await send(c, p, 't', 1, ['next'], PRODUCE_V2)).errorCode, ErrorCode.NONE, 'the producer goes on at the epoch it was given');
+  const next = await endV2(c, p, true);
+  t.same([next.errorCode, next.producerEpoch], [ErrorCode.NONE, 2]);
+});

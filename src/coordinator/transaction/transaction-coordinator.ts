@@ -462,7 +462,7 @@ export class TransactionCoordinator {
    * with CONCURRENT_TRANSACTIONS.
    */
   async addPartitionImplicitly(transactionalId: string, producerId: number, producerEpoch: number, tp: TopicPartition): Promise<number> {
-    for (let inFlight = this.implicitAdds.get(transactionalId); inFlight !== undefined; inFlight = this.implicitAdds.get(transactionalId)) await inFlight;
+    for (let inFlight = this.implicitAdds.get(transactionalId); inFlight !== undefined; inFlight = this.implicitAdds.get(transactionalId)) await inFlight.catch(() => undefined);
     const added = this.addPartitions(transactionalId, producerId, producerEpoch, [tp], 2);
     this.implicitAdds.set(transactionalId, added);
     try {
