@@ -9,6 +9,11 @@
 //     figure the median of the runs'. Beside it the same ratio by CPU time per MB (broker and client).
 //   transactions: one transactional producer as a client drives it, each step a round trip:
 //     AddPartitionsToTxn (one partition), Produce (one small transactional batch), EndTxn (commit).
+//     The same with transaction version 2 (KIP-890 part 2), as a Java producer from 4.0 does it:
+//     Produce v12 (the broker adds the partition) and EndTxn v5 (the answer's epoch is the next
+//     transaction's), two round trips; a Produce answered CONCURRENT_TRANSACTIONS is retried
+//     after RETRY_MS too. At these rates a producer id's 32767 epochs last seconds: the producer
+//     moves to the new id EndTxn gives it (counted).
 //     AddPartitionsToTxn answered CONCURRENT_TRANSACTIONS (the last commit's markers not yet written)
 //     is retried after RETRY_MS, as Kafka's producer does (its 20 ms backoff for a transaction's first
 //     AddPartitionsToTxn); retries are counted. Beside it, sequential ApiVersions round trips on the
@@ -49,6 +54,8 @@ const TXN_ID = 'bench-txn';
 const CRC_AT = 17;
 const ATTRIBUTES_AT = 21;
 const BASE_SEQUENCE_AT = 53;
+const PRODUCER_EPOCH_AT = 51;
+const PRODUCER_ID_AT = 43;
 const TRANSACTIONAL_BIT = 0x10;
 
 const { startBroker, encodeRecordBatch, Reader, ErrorCode } = dist;
@@ -280,7 +287,47 @@ async function retrying(call) {
 }
 
 /** Running totals of transactions on one partition (their producer's sequence there runs on across calls). */
-const tally = () => ({ seq: 0, txns: 0, retries: 0, seconds: 0, add: 0n, produce: 0n, end: 0n });
+const tally = () => ({ seq: 0, txns: 0, retries: 0, rotations: 0, seconds: 0, add: 0n, produce: 0n, end: 0n });
+
+/**
+ * Transaction-version-2 transactions of one small batch each on partition 0 of `topic` for
+ * `seconds`, added to `t`; `state` is the producer, whose epoch each commit moves on (its batch
+ * then starts at sequence 0 again).
+ */
+async function transactionsV2(c, state, topic, seconds, t) {
+  const small = sequencedBatchSmall(state);
+  const t0 = process.hrtime.bigint();
+  const until = t0 + BigInt(Math.round(seconds * 1e9));
+  for (;;) {
+    let at = process.hrtime.bigint();
+    if (at >= until) break;
+    for (;;) {
+      const p = await c.call(0, 12, {
+        transactionalId: state.transactionalId,
+        acks: ACKS,
+        timeoutMs: 30000,
+        topicData: [{ name: topic, partitionData: [{ index: 0, records: small(0, state.producerEpoch, state.producerId) }] }],
+      });
+      const pc = p.responses[0].partitionResponses[0].errorCode;
+      if (pc === ErrorCode.NONE) break;
+      if (pc !== ErrorCode.CONCURRENT_TRANSACTIONS) throw new Error(`transactional produce (v12) failed with ${pc}`);
+      t.retries++;
+      await sleep(RETRY_MS);
+    }
+    const u = process.hrtime.bigint();
+    t.produce += u - at;
+    at = u;
+    const e = await c.call(26, 5, { transactionalId: state.transactionalId, producerId: state.producerId, producerEpoch: state.producerEpoch, committed: true });
+    if (e.errorCode !== ErrorCode.NONE) throw new Error(`EndTxn v5 failed with ${e.errorCode}`);
+    // at this rate the 32767 epochs of a producer id last seconds: the producer moves to the new id it is given
+    if (e.producerId !== state.producerId) t.rotations++;
+    state.producerId = e.producerId;
+    state.producerEpoch = e.producerEpoch;
+    t.end += process.hrtime.bigint() - at;
+    t.txns++;
+  }
+  t.seconds += Number(process.hrtime.bigint() - t0) / 1e9;
+}
 
 /**
  * Transactions of one small batch each on partition 0 of `topic` for `seconds`, sequentially as a
@@ -333,8 +380,10 @@ async function transactions(c, state, topic, seconds, t) {
 function sequencedBatchSmall(state) {
   const template = encodeRecordBatch([{ key: 'k', value: Buffer.alloc(100, 120) }], { attributes: TRANSACTIONAL_BIT, producerId: state.producerId, producerEpoch: state.producerEpoch, baseSequence: 0 });
   // small enough to encode afresh: its CRC is recomputed (a client does the same)
-  return seq => {
+  return (seq, epoch = state.producerEpoch, producerId = state.producerId) => {
     const b = Buffer.from(template);
+    b.writeBigInt64BE(BigInt(producerId), PRODUCER_ID_AT);
+    b.writeInt16BE(epoch, PRODUCER_EPOCH_AT);
     b.writeInt32BE(seq, BASE_SEQUENCE_AT);
     b.writeUInt32BE(crc32c(b.subarray(ATTRIBUTES_AT)), CRC_AT);
     return b;
@@ -357,26 +406,40 @@ async function txnChild(disk) {
   createTopic(b, 'warmup');
   createTopic(b, 'txn');
   const c = await Client.connect(b.port);
-  const found = await retrying(() => c.call(10, 4, { keyType: 1, coordinatorKeys: [TXN_ID] }));
-  if (found.coordinators[0].errorCode !== 0) throw new Error(`FindCoordinator failed with ${found.coordinators[0].errorCode}`);
-  const init = await retrying(() => c.call(22, 4, { transactionalId: TXN_ID, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }));
-  if (init.errorCode !== 0) throw new Error(`InitProducerId failed with ${init.errorCode}`);
-  const state = { producerId: init.producerId, producerEpoch: init.producerEpoch };
+  const producer = async transactionalId => {
+    const found = await retrying(() => c.call(10, 4, { keyType: 1, coordinatorKeys: [transactionalId] }));
+    if (found.coordinators[0].errorCode !== 0) throw new Error(`FindCoordinator failed with ${found.coordinators[0].errorCode}`);
+    const init = await retrying(() => c.call(22, 4, { transactionalId, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }));
+    if (init.errorCode !== 0) throw new Error(`InitProducerId failed with ${init.errorCode}`);
+    return { transactionalId, producerId: init.producerId, producerEpoch: init.producerEpoch };
+  };
+  const state = await producer(TXN_ID);
+  const stateV2 = await producer(`${TXN_ID}-v2`);
+  createTopic(b, 'warmup-v2');
+  createTopic(b, 'txn-v2');
   await transactions(c, state, 'warmup', TXN_WARMUP_SECONDS, tally());
+  await transactionsV2(c, stateV2, 'warmup-v2', TXN_WARMUP_SECONDS, tally());
   await roundTrips(c, TXN_WARMUP_SECONDS / 2, { n: 0, seconds: 0 });
-  // transactions and round trips alternated in slices: both see the same moments of this machine
+  // both kinds of transactions and round trips alternated in slices: all see the same moments of this machine
   const out = tally();
+  const outV2 = tally();
   const rt = { n: 0, seconds: 0 };
   for (let i = 0; i < TXN_SLICES; i++) {
     await roundTrips(c, TXN_SECONDS / TXN_SLICES / 3, rt);
     await transactions(c, state, 'txn', TXN_SECONDS / TXN_SLICES, out);
+    await transactionsV2(c, stateV2, 'txn-v2', TXN_SECONDS / TXN_SLICES, outV2);
   }
   c.close();
   // every transaction committed: one record and one commit marker each, all stable once the markers are in
   await b.broker.transactions.settled();
-  const log = partition0(b, 'txn').log;
-  if (log.logEndOffset !== out.txns * 2 || log.lastStableOffset !== log.logEndOffset) {
-    throw new Error(`txn holds ${log.logEndOffset} offsets (last stable ${log.lastStableOffset}); ${out.txns} transactions were committed`);
+  for (const [topic, n] of [
+    ['txn', out.txns],
+    ['txn-v2', outV2.txns],
+  ]) {
+    const log = partition0(b, topic).log;
+    if (log.logEndOffset !== n * 2 || log.lastStableOffset !== log.logEndOffset) {
+      throw new Error(`${topic} holds ${log.logEndOffset} offsets (last stable ${log.lastStableOffset}); ${n} transactions were committed`);
+    }
   }
   await done();
   const ms = x => Number(x) / 1e6 / out.txns;
@@ -388,6 +451,10 @@ async function txnChild(disk) {
     produceMs: ms(out.produce),
     endMs: ms(out.end),
     rtPerSec: rt.n / rt.seconds,
+    v2Txns: outV2.txns,
+    v2Retries: outV2.retries,
+    v2TxnPerSec: outV2.txns / outV2.seconds,
+    v2Rotations: outV2.rotations,
   };
 }
 
@@ -450,6 +517,11 @@ function txnRuns(disk) {
     // a transaction takes three round trips at least
     ratio: median(rows.map(r => (3 * r.txnPerSec) / r.rtPerSec)),
     retries: rows.reduce((n, r) => n + r.retries, 0),
+    // transaction version 2: two round trips at least
+    v2TxnPerSec: m('v2TxnPerSec'),
+    v2Ratio: median(rows.map(r => (2 * r.v2TxnPerSec) / r.rtPerSec)),
+    v2Retries: rows.reduce((n, r) => n + r.v2Retries, 0),
+    v2Rotations: rows.reduce((n, r) => n + r.v2Rotations, 0),
     txns: rows.reduce((n, r) => n + r.txns, 0),
     addMs: m('addMs'),
     produceMs: m('produceMs'),
@@ -482,6 +554,7 @@ if (childAt >= 0) {
     ['produce, idempotent (memory)', `${m.idempotent.toFixed(0)} MB/s`, `baseline ingest ${m.ingest} MB/s`, pct(m.idempotentRatio), ''],
     ['  idempotent / plain (memory)', '', `by CPU time per MB: ${pct(m.cpuRatio)}`, pct(m.ratio), '≥ 90%'],
     ['transactions (memory)', `${mt.txnPerSec.toFixed(0)} txn/s`, `3 RTs: ${(mt.rtPerSec / 3).toFixed(0)}/s, ${mt.retries} retries`, pct(mt.ratio), ''],
+    ['transactions, TV2 (memory)', `${mt.v2TxnPerSec.toFixed(0)} txn/s`, `2 RTs: ${(mt.rtPerSec / 2).toFixed(0)}/s, ${mt.v2Retries} retries, ${mt.v2Rotations} new ids`, pct(mt.v2Ratio), ''],
   ];
   if (d !== null) {
     rows.push(
@@ -489,6 +562,7 @@ if (childAt >= 0) {
       ['produce, idempotent (disk)', `${d.idempotent.toFixed(0)} MB/s`, `baseline ingest ${d.ingest} MB/s (file)`, pct(d.idempotentRatio), ''],
       ['  idempotent / plain (disk)', '', `by CPU time per MB: ${pct(d.cpuRatio)}`, pct(d.ratio), '≥ 90%'],
       ['transactions (disk)', `${dt.txnPerSec.toFixed(0)} txn/s`, `3 RTs: ${(dt.rtPerSec / 3).toFixed(0)}/s, ${dt.retries} retries`, pct(dt.ratio), ''],
+      ['transactions, TV2 (disk)', `${dt.v2TxnPerSec.toFixed(0)} txn/s`, `2 RTs: ${(dt.rtPerSec / 2).toFixed(0)}/s, ${dt.v2Retries} retries, ${dt.v2Rotations} new ids`, pct(dt.v2Ratio), ''],
     );
   }
   for (const r of rows) console.log(`${r[0].padEnd(30)} ${r[1].padStart(12)}   ${r[2].padEnd(40)} ${r[3].padStart(5)}  ${r[4]}`);
@@ -512,6 +586,10 @@ if (childAt >= 0) {
       txnCount: mt.txns,
       roundTripsPerSec: Math.round(mt.rtPerSec),
       txnToRoundTripRatio: r3(mt.ratio),
+      txnV2PerSec: Math.round(mt.v2TxnPerSec),
+      txnV2Retries: mt.v2Retries,
+      txnV2ProducerIdRotations: mt.v2Rotations,
+      txnV2ToRoundTripRatio: r3(mt.v2Ratio),
       ...(d === null
         ? {}
         : {
@@ -526,6 +604,10 @@ if (childAt >= 0) {
             diskTxnRetries: dt.retries,
             diskTxnCount: dt.txns,
             diskTxnToRoundTripRatio: r3(dt.ratio),
+            diskTxnV2PerSec: Math.round(dt.v2TxnPerSec),
+            diskTxnV2Retries: dt.v2Retries,
+            diskTxnV2ProducerIdRotations: dt.v2Rotations,
+            diskTxnV2ToRoundTripRatio: r3(dt.v2Ratio),
           }),
     }),
   );
