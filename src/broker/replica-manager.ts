@@ -185,14 +185,12 @@ export class ReplicaManager {
     const outcome = added.then(v => (v.code !== ErrorCode.NONE ? failedAppend(v.code, v.message ?? undefined) : append()));
     let byProducer = this.addsInFlight.get(p);
     if (byProducer === undefined) this.addsInFlight.set(p, (byProducer = new Map()));
-    const settled: Promise<void> = outcome.then(
-      () => undefined,
-      () => undefined,
-    ).then(() => {
+    const release = (): void => {
       if (byProducer.get(producerId) !== settled) return;
       byProducer.delete(producerId);
       if (byProducer.size === 0) this.addsInFlight.delete(p);
-    });
+    };
+    const settled: Promise<void> = outcome.then(release, release);
     byProducer.set(producerId, settled);
     return outcome;
   }

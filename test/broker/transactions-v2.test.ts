@@ -11,9 +11,9 @@ import t, { type Test } from 'tap';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 import type { TestClient } from '../helpers/client.js';
 import { batchesOf, createTopic, fetchOne, listOffset } from '../helpers/kafka.js';
-import { READ_COMMITTED, addPartitions, endTxn, fetched, findGroupCoordinator, producer, send, txnCommit, valuesOf, type Producer } from '../helpers/transactions.js';
+import { READ_COMMITTED, addPartitions, endTxn, fetched, findGroupCoordinator, producer, send, transactionalBatch, txnCommit, valuesOf, type Producer } from '../helpers/transactions.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { CONTROL_BIT, TRANSACTIONAL_BIT, encodeRecordBatch } from '../../src/protocol/records.js';
+import { CONTROL_BIT } from '../../src/protocol/records.js';
 import type { BrokerOptions, RunningBroker } from '../../src/index.js';
 
 const PRODUCE_V2 = 12;
@@ -183,7 +183,7 @@ t.test('Produce v12 batches of a new transaction land in order across connection
       transactionalId: 'pipe',
       acks: -1,
       timeoutMs: 5000,
-      topicData: [{ name: topic, partitionData: batches.map(([index, seq, value]) => ({ index, records: transactional(p, seq, value) })) }],
+      topicData: [{ name: topic, partitionData: batches.map(([index, seq, value]) => ({ index, records: transactionalBatch(p, seq, [value]) })) }],
     });
   // the producer's next batches arrive on another connection while the first waits for its partition to join
   const answers = await Promise.all([produce(c, 't', [[0, 0, 'a']]), produce(c2, 't', [[0, 1, 'b']]), produce(c2, 't', [[0, 2, 'c']])]);
@@ -215,10 +215,6 @@ t.test('Produce v12 batches of a new transaction land in order across connection
   await b.broker.transactions.settled('pipe');
   t.same(valuesOf((await fetchOne(c, 't', 0, 0, { isolationLevel: READ_COMMITTED })).records), ['a', 'b', 'c']);
 });
-
-function transactional(p: Producer, baseSequence: number, value: string): Buffer {
-  return encodeRecordBatch([{ value }], { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence, attributes: TRANSACTIONAL_BIT });
-}
 
 t.test('TxnOffsetCommit v5 adds the group\'s partition itself; the offsets show on commit', async t => {
   const { b, c } = await setup(t);

@@ -50,11 +50,15 @@ export async function addPartitions(c: TestClient, p: Producer, topics: Record<s
   return out;
 }
 
+/** A transactional batch of the producer's at `baseSequence`. */
+export const transactionalBatch = (p: Producer, baseSequence: number, values: string[]): Buffer =>
+  encodeRecordBatch(values.map(value => ({ value })), { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence, attributes: TRANSACTIONAL_BIT });
+
 /** Produces transactional records (the producer's next sequence for the partition); returns the partition answer. */
 export async function send(c: TestClient, p: Producer, topic: string, partition: number, values: string[], version = 9): Promise<any> {
   const key = `${topic}-${partition}`;
   const seq = p.seq.get(key) ?? 0;
-  const records = encodeRecordBatch(values.map(value => ({ value })), { producerId: p.producerId, producerEpoch: p.producerEpoch, baseSequence: seq, attributes: TRANSACTIONAL_BIT });
+  const records = transactionalBatch(p, seq, values);
   const r = await c.call(0, version, {
     transactionalId: p.transactionalId,
     acks: -1,
