@@ -64,6 +64,23 @@ const CONSUMER_SPECS = [
   'describeGroup', 'emptyAssignment', 'pause', 'rebalanceOnPartitionChange', 'seek', 'subscribe',
 ];
 for (const n of CONSUMER_SPECS) SPECS[`consumer/${n}`] = `src/consumer/__tests__/${n}.spec.js`;
+// kafkajs's admin specs but the ACL ones (security) and those in the "groups" set.
+const ADMIN_SPECS = [
+  'alterConfigs', 'alterPartitionReassignments', 'connection', 'createPartitions', 'createTopics', 'deleteTopicRecords',
+  'deleteTopics', 'describeCluster', 'describeConfigs', 'fetchTopicMetadata', 'fetchTopicOffsets',
+  'fetchTopicOffsetsByTimestamp', 'listPartitionReassignments', 'listTopics',
+];
+for (const n of ADMIN_SPECS) SPECS[`admin/${n}`] = `src/admin/__tests__/${n}.spec.js`;
+// kafkajs's cluster specs (metadata, leaders, coordinators and offsets across the suite's brokers).
+const CLUSTER_SPECS = [
+  'addMultipleTargetTopics', 'addTargetTopic', 'brokerPool', 'committedOffsets', 'connectionPoolBuilder', 'fetchTopicsOffset',
+  'findBroker', 'findControllerBroker', 'findGroupCoordinator', 'findLeaderForPartitions', 'findTopicPartitionMetadata', 'metadata',
+];
+for (const n of CLUSTER_SPECS) SPECS[`cluster/${n}`] = `src/cluster/__tests__/${n}.spec.js`;
+// broker specs of the admin APIs and of connecting
+for (const n of ['alterConfigs', 'describeConfigs', 'alterPartitionReassignments', 'listPartitionReassignments', 'deleteRecords', 'connect', 'disconnect', 'fetchPartitionAllocation']) {
+  SPECS[n] = `src/broker/__tests__/${n}.spec.js`;
+}
 const SETS = {
   broker: ['apiVersions', 'metadata', 'produce', 'fetch', 'listOffsets', 'createTopics', 'deleteTopics'],
   groups: [
@@ -71,6 +88,11 @@ const SETS = {
     'admin/describeGroups', 'admin/listGroups', 'admin/deleteGroups', 'admin/fetchOffsets', 'admin/resetOffsets', 'admin/setOffsets',
   ],
   consumer: CONSUMER_SPECS.map(n => `consumer/${n}`),
+  admin: [
+    ...ADMIN_SPECS.map(n => `admin/${n}`),
+    'alterConfigs', 'describeConfigs', 'alterPartitionReassignments', 'listPartitionReassignments', 'deleteRecords', 'connect', 'disconnect', 'fetchPartitionAllocation',
+  ],
+  cluster: CLUSTER_SPECS.map(n => `cluster/${n}`),
   // Transactions and idempotence: the transactional broker APIs, the idempotent and transactional
   // producer, and the consumer specs that read transactional data (control batches, read_committed).
   transactions: [
@@ -82,19 +104,23 @@ const SETS = {
 
 // The suite's cluster (kafkajs testHelpers/index.js and docker-compose.2_4.yml): brokers 0, 1, 2
 // with PLAINTEXT on 9092/9095/9098 (SSL 9093/9096/9099, SASL_SSL 9094/9097/9100), all advertised
-// as "localhost". Samsa serves one PLAINTEXT node per process for now, so only node 0 is started;
-// the others come with the multi-node, TLS and SASL issues.
-const NODES = [{ nodeId: 0, plaintextPort: 9092 }];
-// KAFKA_* settings of docker-compose.2_4.yml that apply to one PLAINTEXT node. The replication
-// factor is capped at the number of nodes started (the suite's cluster has 3 and uses 2).
-const suiteBrokerConfigs = node => ({
-  'node.id': String(node.nodeId),
-  'advertised.listeners': `PLAINTEXT://localhost:${node.plaintextPort}`,
+// as "localhost". Samsa runs the three nodes in one process (--nodes 3) with their PLAINTEXT
+// listeners; SSL and SASL come with the security issue.
+const NODES = [
+  { nodeId: 0, plaintextPort: 9092 },
+  { nodeId: 1, plaintextPort: 9095 },
+  { nodeId: 2, plaintextPort: 9098 },
+];
+// KAFKA_* settings of docker-compose.2_4.yml that apply to PLAINTEXT nodes, each node advertised
+// as localhost at its port.
+const suiteBrokerConfigs = () => ({
+  'node.id': '0',
   'auto.create.topics.enable': 'true',
   'num.partitions': '2',
-  'default.replication.factor': String(Math.min(2, NODES.length)),
+  'default.replication.factor': '2',
   'delete.topic.enable': 'true',
   'group.initial.rebalance.delay.ms': '0',
+  ...Object.fromEntries(NODES.map(n => [`samsa.node.${n.nodeId}.advertised.listeners`, `PLAINTEXT://localhost:${n.plaintextPort}`])),
 });
 // The suite's CI pins KAFKA_VERSION=2.4 (azure-pipelines.yml), the newest docker-compose file it
 // has; testHelpers only uses it to skip tests written for Kafka <= 0.10.
@@ -248,9 +274,10 @@ async function localhostNodeOptions() {
   return ['--dns-result-order=ipv4first'];
 }
 
-class SamsaNode {
-  constructor(node, logFile, logLevel) {
-    this.node = node;
+/** The one Samsa process serving the suite's three nodes. */
+class SamsaCluster {
+  constructor(nodes, logFile, logLevel) {
+    this.nodes = nodes;
     this.logFile = logFile;
     this.logLevel = logLevel;
     this.child = null;
@@ -258,15 +285,17 @@ class SamsaNode {
   }
 
   get configs() {
-    return suiteBrokerConfigs(this.node);
+    return suiteBrokerConfigs();
   }
 
   async start() {
-    const port = this.node.plaintextPort;
-    if ((await canConnect('127.0.0.1', port)) || (await canConnect('localhost', port))) {
-      throw new Error(`something already listens on port ${port}; stop it (this runner only stops what it starts) or pass --external to use it`);
+    const ports = this.nodes.map(n => n.plaintextPort);
+    for (const port of ports) {
+      if ((await canConnect('127.0.0.1', port)) || (await canConnect('localhost', port))) {
+        throw new Error(`something already listens on port ${port}; stop it (this runner only stops what it starts) or pass --external to use it`);
+      }
     }
-    const args = [path.join(SAMSA_ROOT, 'bin', 'samsa'), 'start', '--port', String(port), '--host', '127.0.0.1', '--log-level', this.logLevel];
+    const args = [path.join(SAMSA_ROOT, 'bin', 'samsa'), 'start', '--nodes', String(ports.length), '--ports', ports.join(','), '--host', '127.0.0.1', '--log-level', this.logLevel];
     for (const [k, v] of Object.entries(this.configs)) args.push('--override', `${k}=${v}`);
     this.command = ['node', 'bin/samsa', ...args.slice(1)].join(' ');
     const out = fs.openSync(this.logFile, 'a');
@@ -277,14 +306,16 @@ class SamsaNode {
     this.exited.then(e => (exitedEarly = e));
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      if (exitedEarly) throw new Error(`Samsa node ${this.node.nodeId} exited during start-up (${JSON.stringify(exitedEarly)}); see ${this.logFile}`);
-      if (await canConnect('127.0.0.1', port)) {
-        log(`Samsa node ${this.node.nodeId} is up on 127.0.0.1:${port} (pid ${this.child.pid})`);
+      if (exitedEarly) throw new Error(`Samsa exited during start-up (${JSON.stringify(exitedEarly)}); see ${this.logFile}`);
+      let up = 0;
+      for (const port of ports) if (await canConnect('127.0.0.1', port)) up++;
+      if (up === ports.length) {
+        log(`Samsa nodes ${this.nodes.map(n => n.nodeId).join(', ')} are up on 127.0.0.1:${ports.join(', ')} (pid ${this.child.pid})`);
         return;
       }
       await new Promise(r => setTimeout(r, 100));
     }
-    throw new Error(`Samsa node ${this.node.nodeId} did not listen on ${port} within 20s; see ${this.logFile}`);
+    throw new Error(`Samsa did not listen on ${ports.join(', ')} within 20s; see ${this.logFile}`);
   }
 
   /** Stops the process this object spawned, by its PID: SIGTERM, then SIGKILL after 10s. */
@@ -294,7 +325,7 @@ class SamsaNode {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
     const e = await this.exited;
     clearTimeout(timer);
-    log(`Samsa node ${this.node.nodeId} (pid ${this.child.pid}) stopped (${e.signal ?? `exit ${e.code}`})`);
+    log(`Samsa (pid ${this.child.pid}) stopped (${e.signal ?? `exit ${e.code}`})`);
   }
 
   /** For the process 'exit' hook: synchronous, best effort. */
@@ -474,7 +505,7 @@ async function main() {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-kafkajs-'));
   const jsonFile = path.join(tmp, 'jest.json');
-  const nodes = opts.external ? [] : NODES.map(n => new SamsaNode(n, path.join(tmp, `samsa-node${n.nodeId}.log`), opts.logLevel));
+  const nodes = opts.external ? [] : [new SamsaCluster(NODES, path.join(tmp, 'samsa.log'), opts.logLevel)];
   const killAll = () => nodes.forEach(n => n.killNow());
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -526,7 +557,7 @@ async function main() {
     node: process.versions.node,
     env: { KAFKA_VERSION, KAFKAJS_DEBUG_PROTOCOL_BUFFERS: '1', TEST_RETRIES: '0', NODE_OPTIONS: nodeOptions.join(' ') },
     jest: { workers: opts.workers, exitCode: jest.code, signal: jest.signal, timedOut: jest.timedOut },
-    brokers: nodes.map(n => ({ nodeId: n.node.nodeId, port: n.node.plaintextPort, command: n.command, configs: n.configs })),
+    brokers: nodes.flatMap(n => n.nodes.map(node => ({ nodeId: node.nodeId, port: node.plaintextPort, command: n.command, configs: n.configs }))),
     totals: { total: sum('total'), passed: sum('passed'), failed: sum('failed'), excluded: sum('excluded'), skipped: sum('skipped') },
     specs: specResults,
   };

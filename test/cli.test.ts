@@ -74,6 +74,27 @@ t.test('start on a given port: logs "broker started", answers ApiVersions, SIGTE
   await c.waitClosed();
 });
 
+t.test('--nodes 3 (or samsa.nodes in the config file) starts three nodes, each listed by every other', async t => {
+  for (const args of [
+    ['start', '--nodes', '3', '--port', '0', '--log-level', 'info'],
+    ['start', '--port', '0', '--log-level', 'info', '--config', propertiesFile(t, 'samsa.nodes=3\nsamsa.node.2.broker.rack=r2\n')],
+  ]) {
+    const s = new SamsaProcess(args, t);
+    await s.started();
+    const started = s.logs.find(l => l.msg === 'broker started')!;
+    t.same(started.nodes, [0, 1, 2]);
+    const servers = (started.bootstrapServers as string).split(',');
+    t.equal(servers.length, 3);
+    for (const server of servers) {
+      const c = await connect(t, server);
+      const md = await c.call(3, 12, { topics: null, allowAutoTopicCreation: false });
+      t.same(md.brokers.map((b: any) => `${b.host}:${b.port}`), servers, `${server} lists every node`);
+    }
+    process.kill(s.proc.pid!, 'SIGTERM');
+    t.equal(await s.exit(), 0);
+  }
+});
+
 t.test('SIGINT also stops the broker cleanly', async t => {
   const s = new SamsaProcess(['start', '--port', '0'], t);
   const bootstrap = await s.started();
@@ -143,6 +164,9 @@ t.test('refusals exit 1 with a clear message on stderr', async t => {
     ['a missing --config file', ['start', '--port', '0', '--config', '/nonexistent/samsa.properties'], /ENOENT.*\/nonexistent\/samsa\.properties/],
     ['a bad --port', ['start', '--port', 'abc'], /--port NaN: not a port number/],
     ['a port out of range', ['start', '--port', '70000'], /--port 70000: not a port number/],
+    ['--nodes 0', ['start', '--port', '0', '--nodes', '0'], /--nodes 0: not a number of nodes/],
+    ['--ports with a bad port', ['start', '--ports', '0,x'], /--ports 0,NaN: not a list of port numbers/],
+    ['fewer --ports than --nodes', ['start', '--nodes', '3', '--ports', '0,0'], /ports: 2 ports given for 3 nodes/],
   ];
   const runs = cases.map(([what, args, message]) => ({ what, message, s: new SamsaProcess(args, t) }));
   for (const { what, message, s } of runs) {
@@ -160,7 +184,7 @@ t.test('--version prints package.json\'s version; start --help lists the options
 
   const h = new SamsaProcess(['start', '--help'], t);
   t.equal(await h.exit(), 0);
-  for (const opt of ['--port <port>', '--host <host>', '--memory', '--data-dir <dir>', '--config <file>', '--override <key=value>', '--log-level <level>', '--help']) {
+  for (const opt of ['--port <port>', '--host <host>', '--nodes <n>', '--ports <list>', '--memory', '--data-dir <dir>', '--config <file>', '--override <key=value>', '--log-level <level>', '--help']) {
     t.ok(h.stdout.includes(opt), `lists ${opt}`);
   }
   t.match(h.stdout, /^Usage: samsa start \[options\]/);

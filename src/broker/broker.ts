@@ -8,15 +8,17 @@ import type { ApiSpec } from '../protocol/api.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { API_SPECS } from '../protocol/messages/index.js';
 import { ProtocolError, Reader, Writer } from '../protocol/wire.js';
-import type { Clock, Timer } from './clock.js';
+import type { Clock } from './clock.js';
 import { FetchSessionCache } from './fetch-sessions.js';
+import { QuotaManagers } from './quota-manager.js';
 import { ReplicaManager } from './replica-manager.js';
 import { NO_RESPONSE, type ConnectionInfo, type Handler, type HandlerResult, type RequestContext } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
-import { LogCleaner } from '../storage/cleaner.js';
+import { FAULTS, withFaults } from '../control/faults.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.js';
 import { randomBytes } from 'node:crypto';
+import { advertisedRange, answeredRange } from '../cluster/kafka-versions.js';
 
 const API_VERSIONS_KEY = 18;
 
@@ -39,6 +41,10 @@ export interface BrokerDeps {
   clock: Clock;
   /** The data directory (--data-dir mode): producer id blocks are recorded there. */
   dataDir?: string | null;
+  /** InitProducerId's ids, shared by every node of the cluster (Kafka's controller hands out their blocks); default: this node's own. */
+  producerIds?: ProducerIdManager;
+  /** Every node of the cluster by id, this one included (default: this one alone). */
+  peers?: Map<number, Broker>;
 }
 
 export class Broker {
@@ -53,8 +59,15 @@ export class Broker {
   readonly transactions: TransactionCoordinator;
   /** InitProducerId's ids. */
   readonly producerIds: ProducerIdManager;
+  /** This node's client quota rates, against the cluster's quotas. */
+  readonly quotas: QuotaManagers;
+  /** Every node of the cluster by id, this one included. */
+  readonly peers: Map<number, Broker>;
+  /** The data directory (Kafka's log dir); null when the data is kept in memory. */
+  readonly dataDir: string | null;
   /** Debug logging costs the hot path nothing when it is off. */
   private readonly debug: boolean;
+  private readonly stopListening: () => void;
 
   constructor(deps: BrokerDeps) {
     this.nodeId = deps.nodeId;
@@ -62,12 +75,18 @@ export class Broker {
     this.cluster = deps.cluster;
     this.log = deps.log;
     this.clock = deps.clock;
+    // the dynamic configs (AlterConfigs) win over this node's static ones, from the start
+    deps.cluster.dynamicConfigs.attach(deps.config);
     this.fetchSessions = new FetchSessionCache(deps.config.int('max.incremental.fetch.session.cache.slots'), deps.clock);
     this.replicas = new ReplicaManager(deps.nodeId, deps.clock, () => ({
       expirationMs: deps.config.int('producer.id.expiration.ms'),
       checkIntervalMs: deps.config.int('producer.id.expiration.check.interval.ms'),
     }));
-    this.producerIds = new ProducerIdManager(deps.dataDir ?? null);
+    this.producerIds = deps.producerIds ?? new ProducerIdManager(deps.dataDir ?? null);
+    this.quotas = new QuotaManagers(deps.cluster.clientQuotas, deps.config);
+    this.peers = deps.peers ?? new Map();
+    this.dataDir = deps.dataDir ?? null;
+    this.peers.set(deps.nodeId, this);
     this.groups = new GroupCoordinator({
       nodeId: deps.nodeId,
       cluster: deps.cluster,
@@ -85,63 +104,62 @@ export class Broker {
       clock: deps.clock,
       log: deps.log.child({ component: 'transaction-coordinator' }),
       producerIds: this.producerIds,
+      // a marker is written by the partition's leader (Kafka's WriteTxnMarkers goes to it)
+      replicasOf: nodeId => this.peers.get(nodeId)?.replicas,
     });
     // KIP-890: transaction.partition.verification.enable turns off the verification of older
     // requests; the requests of transaction version 2 add their partitions whatever it says (a
     // producer that sends no AddPartitionsToTxn has no other way to get them into its transaction)
     const verifyOnly = deps.config.bool('transaction.partition.verification.enable');
+    // the transactional id's coordinator verifies, wherever it runs (Kafka's
+    // AddPartitionsToTxnManager sends the partition leader's request to it)
     this.replicas.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
-      this.transactions.verifyProduce(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version, verifyOnly);
+      this.transactionCoordinatorOf(transactionalId).verifyProduce(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version, verifyOnly);
     this.groups.txnVerifier = (transactionalId, producerId, producerEpoch, p, version) =>
-      this.transactions.verifyTxnOffsetCommit(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version, verifyOnly);
+      this.transactionCoordinatorOf(transactionalId).verifyTxnOffsetCommit(transactionalId, producerId, producerEpoch, { topic: p.topic.name, partition: p.index }, version, verifyOnly);
+    // the coordinators follow the leadership of their internal topics' partitions
+    this.stopListening = deps.cluster.onLeaderChange((p, previous) => {
+      if (previous === this.nodeId && p.leader !== this.nodeId) {
+        this.groups.resign(p);
+        this.transactions.resign(p);
+      } else if (p.leader === this.nodeId && previous !== this.nodeId) {
+        void this.groups.elect(p);
+        void this.transactions.elect(p);
+      }
+    });
     this.debug = deps.log.isLevelEnabled('debug');
   }
 
-  private retentionTimer: Timer | null = null;
-  private cleaner: LogCleaner | null = null;
-
-  /** Starts the periodic retention check (log.retention.check.interval.ms) and the log cleaner. */
-  startBackgroundTasks(): void {
-    if (this.config.bool('log.cleaner.enable')) {
-      this.cleaner = new LogCleaner({
-        backoffMs: Math.min(this.config.int('log.cleaner.backoff.ms'), 2 ** 31 - 1),
-        // Kafka's offset map holds 24-byte entries at a load factor of 0.9
-        maxKeys: Math.max(1, Math.floor((this.config.int('log.cleaner.dedupe.buffer.size') / 24) * 0.9)),
-        clock: this.clock,
-        log: this.log,
-        logs: () => this.cluster.compactedLogs(),
-      });
-      this.cleaner.start();
-    }
-    const interval = this.config.int('log.retention.check.interval.ms');
-    if (interval >= 2 ** 31) return;
-    const tick = () => {
-      this.cluster
-        .applyRetention(this.clock.now())
-        .catch(err => this.log.error({ err }, 'retention check failed'))
-        .finally(() => {
-          if (this.retentionTimer !== null) this.retentionTimer = this.clock.setTimeout(tick, interval);
-        });
-    };
-    this.retentionTimer = this.clock.setTimeout(tick, interval);
+  /**
+   * The transaction coordinator of the node coordinating `transactionalId`; this node's own
+   * when no live node does (it then answers NOT_COORDINATOR, as a stale route would be answered).
+   */
+  private transactionCoordinatorOf(transactionalId: string | null): TransactionCoordinator {
+    if (transactionalId === null) return this.transactions;
+    const leader = this.transactions.coordinatorNode(transactionalId);
+    const peer = leader === this.nodeId ? undefined : this.peers.get(leader);
+    return peer !== undefined && this.cluster.isAlive(leader) ? peer.transactions : this.transactions;
   }
 
-  /** Releases the logs; the listener is closed first by whoever started the broker. */
+  /**
+   * Stops this node's work: coordinators, waiting fetches. The listener is
+   * closed first by whoever started the node; the cluster (and its logs) by whoever made it.
+   */
   async close(): Promise<void> {
-    this.retentionTimer?.cancel();
-    this.retentionTimer = null;
-    await this.cleaner?.stop();
+    this.stopListening();
     this.groups.close();
     this.transactions.close();
     this.replicas.close();
-    await this.cluster.close();
   }
 
-  /** The APIs this broker answers, with the versions it advertises in ApiVersions. */
+  /** The APIs this broker answers, with the versions it advertises in ApiVersions (capped to an emulated Kafka release's). */
   supportedApis(): { apiKey: number; minVersion: number; maxVersion: number }[] {
     const out: { apiKey: number; minVersion: number; maxVersion: number }[] = [];
+    const release = this.cluster.features.release;
     for (const spec of API_SPECS) {
-      if (HANDLERS.get(spec.key)?.handle) out.push({ apiKey: spec.key, minVersion: spec.minVersion, maxVersion: spec.maxVersion });
+      if (!HANDLERS.get(spec.key)?.handle) continue;
+      const range = advertisedRange(release, spec.key, spec.minVersion, spec.maxVersion);
+      if (range !== null) out.push({ apiKey: spec.key, minVersion: range[0], maxVersion: range[1] });
     }
     return out;
   }
@@ -165,9 +183,18 @@ export class Broker {
     }
     const spec = apiKey >= 0 ? SPECS[apiKey] : undefined;
     if (spec === undefined) return { kind: 'close', reason: `unknown API key ${apiKey}` };
-    if (version < spec.minVersion || version > spec.maxVersion) {
-      if (apiKey === API_VERSIONS_KEY && version > spec.maxVersion) return this.apiVersionsTooNew(correlationId);
-      return { kind: 'close', reason: `unsupported version ${version} of API ${spec.name} (${apiKey}); supported ${spec.minVersion}-${spec.maxVersion}` };
+    let minVersion = spec.minVersion;
+    let maxVersion = spec.maxVersion;
+    const release = this.cluster.features.release;
+    if (release !== null) {
+      // an emulated Kafka release answers only the versions it knew, and not an API it did not know
+      const range = answeredRange(release, apiKey, minVersion, maxVersion);
+      if (range === null) return { kind: 'close', reason: `unknown API key ${apiKey} (${spec.name}) for Kafka ${release.version}` };
+      [minVersion, maxVersion] = range;
+    }
+    if (version < minVersion || version > maxVersion) {
+      if (apiKey === API_VERSIONS_KEY && version > maxVersion) return this.apiVersionsTooNew(correlationId);
+      return { kind: 'close', reason: `unsupported version ${version} of API ${spec.name} (${apiKey}); supported ${minVersion}-${maxVersion}` };
     }
     let clientId: string | null;
     let request: unknown;
@@ -182,10 +209,11 @@ export class Broker {
       throw err;
     }
     if (this.debug) this.log.debug({ api: spec.name, version, correlationId, clientId, conn: conn.id }, 'request');
-    const handler = HANDLERS.get(apiKey)!;
+    // injected faults (src/control/faults.ts): one flag read while no rule exists in the process
+    const handler = FAULTS.armed ? withFaults(this, HANDLERS.get(apiKey)!) : HANDLERS.get(apiKey)!;
     const ctx: RequestContext = { broker: this, log: this.log, connection: conn, apiKey, apiVersion: version, correlationId, clientId, frame, framePieces };
-    if (!handler.handle) {
-      this.log.debug({ api: spec.name, version, correlationId }, 'API not built yet: answered UNSUPPORTED_VERSION');
+    if (!handler.handle || this.cluster.features.disables(apiKey)) {
+      this.log.debug({ api: spec.name, version, correlationId }, 'API not built yet, or switched off by a feature level: answered UNSUPPORTED_VERSION');
       return this.respond(ctx, spec, handler, request, handler.errorResponse(request, version, ErrorCode.UNSUPPORTED_VERSION));
     }
     let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;

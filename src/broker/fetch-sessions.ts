@@ -76,6 +76,11 @@ export class FetchSessionCache {
     return this.sessions.delete(id);
   }
 
+  /** Forgets every session (the control endpoint's reset): their clients are answered FETCH_SESSION_ID_NOT_FOUND and open new ones. */
+  clear(): void {
+    this.sessions.clear();
+  }
+
   touch(session: FetchSession): void {
     session.lastUsed = this.clock.now();
     // Map order is least recently used first

@@ -12,6 +12,8 @@ export interface ConnectionInfo {
   readonly localPort: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** The name of the listener the client connected through (PLAINTEXT, …): Metadata advertises the same listener of every node. */
+  readonly listenerName: string;
   /** Closes the connection after this request (Kafka does so for acks=0 produce errors). */
   close(reason: string): void;
 }

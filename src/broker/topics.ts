@@ -1,7 +1,6 @@
 // Helpers shared by the topic-facing handlers (Metadata, CreateTopics, Produce, Fetch, …).
 import type { Topic } from '../cluster/cluster.js';
 import { KafkaError } from '../protocol/errors.js';
-import { parseListener } from '../cluster/listeners.js';
 import type { Broker } from './broker.js';
 import type { ConnectionInfo } from './handler.js';
 
@@ -33,17 +32,29 @@ export function authorizedOperations(resource: keyof typeof SUPPORTED_OPERATIONS
 }
 
 /**
- * The host and port clients should use for this node: `advertised.listeners` when configured,
- * else the address the client connected to (so a client reaching us through any interface
- * is told to come back through the same one).
+ * The host and port clients should use for `nodeId`, reached through the listener the client
+ * connected on (Kafka advertises each node's endpoint of the same listener name): the node's
+ * `advertised.listeners` entry of that name when configured, else its listener of that name,
+ * with the address the client connected to when the listener is bound to every interface (so a
+ * client reaching us through any interface is told to come back through the same one). Null when
+ * the node has no such listener (Kafka leaves it out of Metadata).
  */
+export function nodeEndpoint(broker: Broker, nodeId: number, conn: ConnectionInfo): { host: string; port: number } | null {
+  const node = broker.cluster.node(nodeId);
+  const own = nodeId === broker.nodeId;
+  if (node === undefined) return own ? { host: conn.localAddress, port: conn.localPort } : null;
+  const advertised = node.advertised?.find(e => e.name === conn.listenerName);
+  if (advertised !== undefined) return { host: advertised.host === '' ? conn.localAddress : advertised.host, port: advertised.port };
+  if (own) return { host: conn.localAddress, port: conn.localPort };
+  const listener = node.listeners.find(e => e.name === conn.listenerName);
+  if (listener === undefined) return null;
+  const anyInterface = listener.host === '' || listener.host === '0.0.0.0' || listener.host === '::';
+  return { host: anyInterface ? conn.localAddress : listener.host, port: listener.port };
+}
+
+/** This node's endpoint for the client (see nodeEndpoint). */
 export function advertisedAddress(broker: Broker, conn: ConnectionInfo): { host: string; port: number } {
-  const advertised = broker.config.get('advertised.listeners') as string[] | null;
-  if (advertised && advertised.length > 0) {
-    const l = parseListener(advertised[0]!);
-    return { host: l.host, port: l.port };
-  }
-  return { host: conn.localAddress, port: conn.localPort };
+  return nodeEndpoint(broker, broker.nodeId, conn) ?? { host: conn.localAddress, port: conn.localPort };
 }
 
 /** Creates a topic with the broker's defaults, as Metadata's auto-creation does; throws KafkaError. */

@@ -1,17 +1,40 @@
 // Nodes, topics and partitions: the broker's view of the cluster. Knows nothing of the wire
 // protocol; handlers translate requests into calls here and answers into responses.
 import type { Logger } from 'pino';
-import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { ErrorCode, KafkaError, errorMessage } from '../protocol/errors.js';
 import { randomUuid } from '../protocol/wire.js';
 import type { CleanerEntry } from '../storage/cleaner.js';
 import type { LogFactory, LogSettings, PartitionLog } from '../storage/log.js';
 import { Features } from './features.js';
+import { ClientQuotaStore } from './client-quotas.js';
+import { DynamicConfigs } from './dynamic-configs.js';
 import { BrokerConfig, LONG_MAX, TOPIC_CONFIGS, parseConfigValue, topicConfigDef, type ConfigValue } from './configs.js';
+
+/** One endpoint of a node: a listener name and the address it is reached at. */
+export interface Endpoint {
+  name: string;
+  host: string;
+  port: number;
+}
 
 export interface ClusterNode {
   nodeId: number;
   rack: string | null;
+  /** Running: a stopped node (Kafka: a fenced broker) leads nothing and is in no ISR. */
+  alive: boolean;
+  /** The node's listeners as bound (the real port once listening). */
+  listeners: Endpoint[];
+  /** advertised.listeners of the node; null: the listeners themselves. */
+  advertised: Endpoint[] | null;
 }
+
+/** A node for a cluster that never listens (tests of the cluster alone). */
+export function plainNode(nodeId: number, rack: string | null = null): ClusterNode {
+  return { nodeId, rack, alive: true, listeners: [], advertised: null };
+}
+
+/** Called after a partition's leader changed (previous: the node that led it, -1 for none). */
+export type LeaderChangeListener = (p: Partition, previous: number) => void;
 
 /** Topic config values the hot paths read, resolved once per config change. */
 export interface TopicSettings {
@@ -36,6 +59,17 @@ export class Partition {
     public isr: number[],
     readonly log: PartitionLog,
   ) {}
+
+  /** Grows with every change of leader or ISR (Kafka's partition epoch). */
+  partitionEpoch = 0;
+  /** An ongoing reassignment (KIP-455): replicas being added and removed; both empty when none. */
+  addingReplicas: number[] = [];
+  removingReplicas: number[] = [];
+  /**
+   * The leader epochs this partition has had and the log end offset each began at, oldest first
+   * (Kafka's leader-epoch-checkpoint): what OffsetForLeaderEpoch answers from.
+   */
+  epochStarts: [epoch: number, startOffset: number][] = [[0, 0]];
 
   /** Registers a callback for the next append or deletion; returns its cancel function. */
   onChange(fn: () => void): () => void {
@@ -111,6 +145,8 @@ export interface ClusterOptions {
   /** Called after every change to topics or partitions (the disk engine persists them). */
   onChange?: (cluster: Cluster) => void;
   log?: Logger;
+  /** Runs `fn` after `ms` (the broker's clock); default: at once. Simulated replica catch-up uses it. */
+  schedule?: (fn: () => void, ms: number) => { cancel(): void };
 }
 
 /** A topic as the metadata store keeps it. */
@@ -120,6 +156,19 @@ export interface TopicRecord {
   configs: Record<string, string>;
   /** Replica node ids by partition index. */
   replicas: number[][];
+  /** Leadership by partition index (absent in data directories of Samsa before several nodes: the first replica at epoch 0). */
+  leadership?: PartitionLeadership[];
+}
+
+/** A partition's leader, epochs and ISR, as saved. */
+export interface PartitionLeadership {
+  leader: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  isr: number[];
+  epochStarts: [number, number][];
+  addingReplicas?: number[];
+  removingReplicas?: number[];
 }
 
 export class Cluster {
@@ -150,6 +199,7 @@ export class Cluster {
     this.random = opts.random;
     this.onChange = opts.onChange ?? (() => {});
     this.log = opts.log;
+    this.schedule = opts.schedule ?? (fn => (fn(), { cancel() {} }));
   }
 
   /** Saves the metadata; false (logged) when that fails. */
@@ -167,7 +217,20 @@ export class Cluster {
 
   /** Every topic as the metadata store keeps it. */
   topicRecords(): TopicRecord[] {
-    return [...this.byName.values()].map(t => ({ name: t.name, id: t.id, configs: Object.fromEntries(t.configs), replicas: t.partitions.map(p => p.replicas) }));
+    return [...this.byName.values()].map(t => ({
+      name: t.name,
+      id: t.id,
+      configs: Object.fromEntries(t.configs),
+      replicas: t.partitions.map(p => p.replicas),
+      leadership: t.partitions.map(p => ({
+        leader: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        partitionEpoch: p.partitionEpoch,
+        isr: p.isr,
+        epochStarts: p.epochStarts,
+        ...(p.addingReplicas.length + p.removingReplicas.length > 0 ? { addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas } : {}),
+      })),
+    }));
   }
 
   /** Brings back a topic from the metadata store, opening its partitions' existing logs. */
@@ -175,6 +238,17 @@ export class Cluster {
     const topic = new Topic(record.name, record.id, new Map(Object.entries(record.configs)), this.isInternalTopic(record.name));
     topic.settings = this.resolveSettings(topic);
     this.addPartitions(topic, record.replicas, false);
+    record.leadership?.forEach((l, i) => {
+      const p = topic.partitions[i];
+      if (p === undefined) return;
+      p.leader = l.leader;
+      p.leaderEpoch = l.leaderEpoch;
+      p.partitionEpoch = l.partitionEpoch;
+      p.isr = l.isr.slice();
+      p.epochStarts = l.epochStarts.map(([e, o]) => [e, o]);
+      p.addingReplicas = l.addingReplicas?.slice() ?? [];
+      p.removingReplicas = l.removingReplicas?.slice() ?? [];
+    });
     this.register(topic);
     return topic;
   }
@@ -186,8 +260,263 @@ export class Cluster {
     this.collisions.set(collisionKey(topic.name), topic.name);
   }
 
+  /**
+   * The controller id Metadata and DescribeCluster report. In KRaft mode Kafka reports a live
+   * broker there (admin clients send controller requests to it, and it forwards them); Samsa's
+   * nodes all answer those requests, and it names the lowest live node id.
+   */
   get controllerId(): number {
-    return this.nodes[0]!.nodeId;
+    return this.liveNodes()[0]?.nodeId ?? -1;
+  }
+
+  // ---- nodes and leadership -----------------------------------------------------------------
+
+  private readonly leaderListeners = new Set<LeaderChangeListener>();
+  private readonly schedule: (fn: () => void, ms: number) => { cancel(): void };
+  /** Simulated catch-ups of replicas added by reassignments, cancelled at close. */
+  private readonly catchUps = new Set<{ cancel(): void }>();
+
+  node(nodeId: number): ClusterNode | undefined {
+    return this.nodes.find(n => n.nodeId === nodeId);
+  }
+
+  isAlive(nodeId: number): boolean {
+    return this.node(nodeId)?.alive === true;
+  }
+
+  /** Running nodes, by id. */
+  liveNodes(): ClusterNode[] {
+    return this.nodes.filter(n => n.alive).sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** Registers a listener for leadership changes; returns its cancel function. */
+  onLeaderChange(fn: LeaderChangeListener): () => void {
+    this.leaderListeners.add(fn);
+    return () => this.leaderListeners.delete(fn);
+  }
+
+  /** Makes `leader` (-1: none) the partition's leader at the next leader epoch, and tells the listeners. */
+  setLeader(p: Partition, leader: number): void {
+    const previous = p.leader;
+    if (previous === leader) return;
+    p.leader = leader;
+    p.leaderEpoch++;
+    p.partitionEpoch++;
+    this.metadataVersion++;
+    const start = p.log.logEndOffset;
+    // an epoch that began at the same offset as the one before it holds nothing of that one's
+    while (p.epochStarts.length > 0 && p.epochStarts[p.epochStarts.length - 1]![1] >= start) p.epochStarts.pop();
+    p.epochStarts.push([p.leaderEpoch, start]);
+    // fetches waiting on the partition answer now: their leader is gone
+    p.notifyChange();
+    for (const fn of this.leaderListeners) fn(p, previous);
+  }
+
+  /** Every partition of every topic. */
+  *partitions(): Generator<Partition> {
+    for (const topic of [...this.byName.values()]) yield* topic.partitions;
+  }
+
+  /**
+   * A node stops (Kafka: its broker is fenced). It leaves every ISR it is in but the last
+   * member's (Kafka keeps the last ISR member, so the partition can come back with its data);
+   * each partition it led moves to the first live replica in the ISR, or has no leader.
+   */
+  stopNode(nodeId: number): void {
+    const node = this.node(nodeId);
+    if (node === undefined || !node.alive) return;
+    node.alive = false;
+    for (const p of this.partitions()) {
+      if (!p.replicas.includes(nodeId)) continue;
+      if (p.isr.length > 1 && p.isr.includes(nodeId)) {
+        p.isr = p.isr.filter(id => id !== nodeId);
+        p.partitionEpoch++;
+      }
+      if (p.leader === nodeId) this.setLeader(p, this.firstLiveInSync(p));
+    }
+    this.metadataVersion++;
+    this.saveLeadership();
+  }
+
+  /**
+   * A stopped node starts again. It holds the one copy of the data like every other node, so it
+   * is back in the ISR of its partitions at once, and leads those that had no leader.
+   */
+  startNode(nodeId: number): void {
+    const node = this.node(nodeId);
+    if (node === undefined || node.alive) return;
+    node.alive = true;
+    for (const p of this.partitions()) {
+      if (!p.replicas.includes(nodeId)) continue;
+      if (!p.isr.includes(nodeId)) {
+        p.isr = p.replicas.filter(id => id === nodeId || p.isr.includes(id));
+        p.partitionEpoch++;
+      }
+      if (p.leader < 0) this.setLeader(p, this.firstLiveInSync(p));
+      this.completeReassignment(p);
+    }
+    this.metadataVersion++;
+    this.saveLeadership();
+  }
+
+  /**
+   * After the topics are read back at start: every configured node is running, so it is in the
+   * ISR of its partitions again; a partition whose leader is not a node of this run (the data
+   * directory was used with more nodes) moves to a live replica, or has none.
+   */
+  settleLeadership(): void {
+    let moved = 0;
+    for (const p of this.partitions()) {
+      const isr = p.replicas.filter(id => this.isAlive(id));
+      if (isr.length > 0 && isr.join() !== p.isr.join()) {
+        p.isr = isr;
+        p.partitionEpoch++;
+      }
+      if (!this.isAlive(p.leader)) {
+        this.setLeader(p, this.firstLiveInSync(p));
+        moved++;
+      }
+    }
+    if (moved > 0) {
+      this.log?.warn({ partitions: moved }, 'partitions led by nodes that are not part of this run moved to live replicas (or have no leader)');
+      this.saveLeadership();
+    }
+  }
+
+  /** The first replica (in replica order) that is alive and in sync, else -1. */
+  firstLiveInSync(p: Partition): number {
+    return p.replicas.find(id => p.isr.includes(id) && this.isAlive(id)) ?? -1;
+  }
+
+  /**
+   * Moves a partition's leadership to `nodeId`, a live in-sync replica (Kafka: a leader election
+   * that picks it); throws KafkaError otherwise.
+   */
+  moveLeader(p: Partition, nodeId: number): void {
+    if (!p.replicas.includes(nodeId)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Node ${nodeId} is not a replica of ${p.topic.name}-${p.index} (replicas ${p.replicas.join(', ')})`);
+    if (!this.isAlive(nodeId)) throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, `Node ${nodeId} is not running`);
+    if (!p.isr.includes(nodeId)) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `Node ${nodeId} is not in the ISR of ${p.topic.name}-${p.index}`);
+    this.setLeader(p, nodeId);
+    this.saveLeadership();
+  }
+
+  /**
+   * A leader election (ElectLeaders), as Kafka's controller decides it: PREFERRED makes the first
+   * replica leader when it is alive and in sync; UNCLEAN gives a partition without a leader the
+   * first live in-sync replica, else the first live replica (data it never had is lost on Kafka;
+   * here every replica holds the one copy). Returns Kafka's error code for the partition.
+   */
+  electLeader(p: Partition, type: 'preferred' | 'unclean'): number {
+    if (type === 'preferred') {
+      const preferred = p.replicas[0]!;
+      if (p.leader === preferred) return ErrorCode.ELECTION_NOT_NEEDED;
+      if (!this.isAlive(preferred) || !p.isr.includes(preferred)) return ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE;
+      this.setLeader(p, preferred);
+    } else {
+      if (p.leader >= 0) return ErrorCode.ELECTION_NOT_NEEDED;
+      const chosen = this.firstLiveInSync(p) >= 0 ? this.firstLiveInSync(p) : (p.replicas.find(id => this.isAlive(id)) ?? -1);
+      if (chosen < 0) return ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE;
+      if (!p.isr.includes(chosen)) p.isr = [chosen];
+      this.setLeader(p, chosen);
+    }
+    this.saveLeadership();
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * Starts a reassignment of `p` to `target` (AlterPartitionReassignments), checked as Kafka's
+   * controller checks it; throws KafkaError. Replicas that are running join at once (they share
+   * the one copy of the data, so they are in sync as soon as they are added); the reassignment
+   * completes when every added replica is running: the replicas become `target`, in its order,
+   * and leadership moves to a target replica when the leader is removed.
+   */
+  reassign(p: Partition, target: number[], allowReplicationFactorChange: boolean): void {
+    if (target.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'The manual partition assignment includes an empty replica list.');
+    // Kafka's validateManualPartitionAssignment walks the ids in order
+    let previous: number | null = null;
+    for (const id of [...target].sort((a, b) => a - b)) {
+      if (this.node(id) === undefined) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${id}, but no such broker is registered.`);
+      if (id === previous) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes the broker ${id} more than once.`);
+      previous = id;
+    }
+    // the replication factor the partition is heading to (an ongoing reassignment's target)
+    const current = p.replicas.filter(id => !p.removingReplicas.includes(id)).length;
+    if (!allowReplicationFactorChange && current !== target.length) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `The replication factor is changed from ${current} to ${target.length}`);
+    }
+    const original = p.removingReplicas.length + p.addingReplicas.length > 0 ? p.replicas.filter(id => !p.addingReplicas.includes(id)) : p.replicas;
+    p.addingReplicas = target.filter(id => !original.includes(id));
+    p.removingReplicas = original.filter(id => !target.includes(id));
+    p.replicas = [...target, ...p.removingReplicas];
+    p.isr = p.replicas.filter(id => p.isr.includes(id));
+    p.partitionEpoch++;
+    this.metadataVersion++;
+    this.completeReassignment(p);
+    this.saveLeadership();
+    if (p.addingReplicas.length > 0) {
+      // an added replica joins the ISR once it has fetched the log: here, one follower fetch
+      // wait after the reassignment starts (it shares the data, so it has nothing to copy)
+      const adding = p.addingReplicas;
+      const timer = this.schedule(() => {
+        this.catchUps.delete(timer);
+        if (p.topic.deleted || p.addingReplicas !== adding) return;
+        this.caughtUp(p);
+      }, this.config.int('replica.fetch.wait.max.ms'));
+      this.catchUps.add(timer);
+    }
+  }
+
+  /** The running replicas being added to `p` are in sync now; the reassignment completes when all are. */
+  private caughtUp(p: Partition): void {
+    const joining = p.addingReplicas.filter(id => this.isAlive(id) && !p.isr.includes(id));
+    if (joining.length === 0) return;
+    p.isr = p.replicas.filter(id => p.isr.includes(id) || joining.includes(id));
+    p.partitionEpoch++;
+    this.metadataVersion++;
+    this.completeReassignment(p);
+    this.saveLeadership();
+  }
+
+  /** Reverts an ongoing reassignment (a null target); throws NO_REASSIGNMENT_IN_PROGRESS when there is none. */
+  cancelReassignment(p: Partition): void {
+    if (p.addingReplicas.length === 0 && p.removingReplicas.length === 0) {
+      throw new KafkaError(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, errorMessage(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS));
+    }
+    const original = p.replicas.filter(id => !p.addingReplicas.includes(id));
+    p.addingReplicas = [];
+    p.removingReplicas = [];
+    this.finishReplicas(p, original);
+    this.saveLeadership();
+  }
+
+  /** Completes `p`'s reassignment once every added replica is running and in sync (Kafka's second step). */
+  private completeReassignment(p: Partition): void {
+    if (p.addingReplicas.length === 0 && p.removingReplicas.length === 0) return;
+    if (!p.addingReplicas.every(id => this.isAlive(id) && p.isr.includes(id))) return;
+    const target = p.replicas.filter(id => !p.removingReplicas.includes(id));
+    p.addingReplicas = [];
+    p.removingReplicas = [];
+    this.finishReplicas(p, target);
+  }
+
+  private finishReplicas(p: Partition, replicas: number[]): void {
+    p.replicas = replicas;
+    const isr = p.isr.filter(id => replicas.includes(id));
+    p.isr = isr.length > 0 ? isr : replicas.filter(id => this.isAlive(id)).slice(0, 1);
+    p.partitionEpoch++;
+    this.metadataVersion++;
+    if (!replicas.includes(p.leader) || !this.isAlive(p.leader)) this.setLeader(p, this.firstLiveInSync(p));
+    else if (p.leader < 0) this.setLeader(p, this.firstLiveInSync(p));
+  }
+
+  /** Partitions with a reassignment under way. */
+  *reassigning(): Generator<Partition> {
+    for (const p of this.partitions()) if (p.addingReplicas.length > 0 || p.removingReplicas.length > 0) yield p;
+  }
+
+  /** Leadership is part of the saved metadata: a restart brings back the same leaders and epochs. */
+  saveLeadership(): void {
+    this.trySave();
   }
 
   topic(name: string): Topic | undefined {
@@ -279,7 +608,8 @@ export class Cluster {
 
   /** Replica lists for new partitions, spread round-robin over the nodes as Kafka does. */
   private placeReplicas(firstPartition: number, count: number, replicationFactor: number): number[][] {
-    const ids = this.nodes.map(n => n.nodeId);
+    const live = this.liveNodes();
+    const ids = (live.length > 0 ? live : this.nodes).map(n => n.nodeId);
     const start = this.placementStart++;
     const out: number[][] = [];
     for (let p = firstPartition; p < firstPartition + count; p++) {
@@ -356,10 +686,11 @@ export class Cluster {
       }
       const numPartitions = spec.numPartitions === -1 ? this.config.int('num.partitions') : spec.numPartitions;
       const rf = spec.replicationFactor === -1 ? this.config.int('default.replication.factor') : spec.replicationFactor;
-      if (rf > this.nodes.length) {
+      const registered = this.liveNodes().length;
+      if (rf > registered) {
         throw new KafkaError(
           ErrorCode.INVALID_REPLICATION_FACTOR,
-          `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${this.nodes.length} broker(s) are registered.`,
+          `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${registered} broker(s) are registered.`,
         );
       }
       if (1 + configs.size + numPartitions > MAX_RECORDS_PER_USER_OP) {
@@ -376,7 +707,7 @@ export class Cluster {
    * factor is capped at the number of nodes.
    */
   createInternalTopic(name: string, numPartitions: number, replicationFactor: number, configs: Map<string, string>): Topic {
-    const rf = Math.max(1, Math.min(replicationFactor, this.nodes.length));
+    const rf = Math.max(1, Math.min(replicationFactor, this.liveNodes().length));
     return this.createTopic(name, this.placeReplicas(0, numPartitions, rf), this.validateTopicConfigs(configs));
   }
 
@@ -479,6 +810,8 @@ export class Cluster {
 
   /** Wakes every waiter and closes every log. */
   async close(): Promise<void> {
+    for (const timer of this.catchUps) timer.cancel();
+    this.catchUps.clear();
     if (this.unsaved) this.trySave();
     for (const topic of this.byName.values()) {
       for (const p of topic.partitions) {
@@ -501,5 +834,37 @@ export class Cluster {
       }
       return { name: def.name, value: def.default, source: 'default' as const };
     });
+  }
+
+  /** Client quotas (KIP-546): cluster-wide, as Kafka's controller keeps them; each node measures its own rates. */
+  readonly clientQuotas = new ClientQuotaStore();
+
+  // ---- dynamic configs (AlterConfigs, IncrementalAlterConfigs) ---------------------------------
+
+  private dynamicStore: DynamicConfigs | null = null;
+
+  /**
+   * The dynamic broker configs and client-metrics subscriptions, made on first use; from then on
+   * the cluster's own config (which topics resolve their settings with) reads them.
+   */
+  get dynamicConfigs(): DynamicConfigs {
+    if (this.dynamicStore === null) {
+      this.dynamicStore = new DynamicConfigs();
+      this.dynamicStore.attach(this.config);
+    }
+    return this.dynamicStore;
+  }
+
+  /** Replaces the configs set on a topic (already validated), applies them at once and saves the metadata. */
+  setTopicConfigs(topic: Topic, configs: ReadonlyMap<string, string>): void {
+    topic.configs.clear();
+    for (const [name, value] of configs) topic.configs.set(name, value);
+    topic.settings = this.resolveSettings(topic);
+    this.trySave();
+  }
+
+  /** Resolves every topic's settings again, after a change of the broker configs they default to. */
+  resolveAllTopicSettings(): void {
+    for (const topic of this.byName.values()) topic.settings = this.resolveSettings(topic);
   }
 }

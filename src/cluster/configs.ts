@@ -43,9 +43,9 @@ export const TOPIC_CONFIGS: readonly ConfigDef[] = [
   { name: 'file.delete.delay.ms', type: 'long', default: '60000', brokerSynonym: 'log.segment.delete.delay.ms', validate: atLeast(0), doc: 'Delay before a deleted segment file is removed.' },
   { name: 'flush.messages', type: 'long', default: LONG_MAX, brokerSynonym: 'log.flush.interval.messages', validate: atLeast(1), doc: 'Messages written before the log is fsynced.' },
   { name: 'flush.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.flush.interval.ms', validate: atLeast(0), doc: 'Milliseconds between fsyncs of the log.' },
-  { name: 'follower.replication.throttled.replicas', type: 'list', default: '', brokerSynonym: 'follower.replication.throttled.replicas', doc: 'Replicas whose replication is throttled on the follower side.' },
+  { name: 'follower.replication.throttled.replicas', type: 'list', default: '', doc: 'Replicas whose replication is throttled on the follower side.' },
   { name: 'index.interval.bytes', type: 'int', default: '4096', brokerSynonym: 'log.index.interval.bytes', validate: atLeast(0), doc: 'Bytes of log between offset index entries.' },
-  { name: 'leader.replication.throttled.replicas', type: 'list', default: '', brokerSynonym: 'leader.replication.throttled.replicas', doc: 'Replicas whose replication is throttled on the leader side.' },
+  { name: 'leader.replication.throttled.replicas', type: 'list', default: '', doc: 'Replicas whose replication is throttled on the leader side.' },
   { name: 'local.retention.bytes', type: 'long', default: '-2', brokerSynonym: 'log.local.retention.bytes', validate: atLeast(-2), doc: 'Bytes kept locally when tiered storage is enabled (-2: retention.bytes).' },
   { name: 'local.retention.ms', type: 'long', default: '-2', brokerSynonym: 'log.local.retention.ms', validate: atLeast(-2), doc: 'Time kept locally when tiered storage is enabled (-2: retention.ms).' },
   { name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, brokerSynonym: 'log.cleaner.max.compaction.lag.ms', validate: atLeast(1), doc: 'Longest a message stays uncompacted.' },
@@ -74,6 +74,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'node.id', type: 'int', default: '0', validate: atLeast(0), doc: 'Id of this broker node.' },
   { name: 'listeners', type: 'list', default: 'PLAINTEXT://127.0.0.1:9092', doc: 'Listeners as NAME://host:port; Samsa serves one PLAINTEXT listener.' },
   { name: 'advertised.listeners', type: 'list', default: null, doc: 'Addresses given to clients in Metadata; unset: the address each client connected to.' },
+  { name: 'listener.security.protocol.map', type: 'list', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'The security protocol of each listener name, as NAME:PROTOCOL.' },
+  { name: 'broker.rack', type: 'string', default: null, doc: 'Rack of this node, reported in Metadata and DescribeCluster.' },
+  { name: 'replica.fetch.wait.max.ms', type: 'int', default: '500', validate: atLeast(0), doc: 'Longest a follower fetch waits; Samsa\'s simulated followers catch up this long after a reassignment adds them.' },
   { name: 'log.dirs', type: 'string', default: null, doc: 'Data directory; unset: keep data in memory.' },
   { name: 'log.dir', type: 'string', default: null, doc: 'Data directory (log.dirs wins when both are set).' },
   { name: 'num.partitions', type: 'int', default: '1', validate: atLeast(1), doc: 'Partitions of a topic created without a count.' },
@@ -118,8 +121,6 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'compression.lz4.level', type: 'int', default: '9', validate: between(1, 17), doc: 'Default of compression.lz4.level.' },
   { name: 'compression.zstd.level', type: 'int', default: '3', validate: between(-131072, 22), doc: 'Default of compression.zstd.level.' },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', doc: 'Default of unclean.leader.election.enable.' },
-  { name: 'follower.replication.throttled.replicas', type: 'list', default: '', doc: 'Default of the topic config of that name.' },
-  { name: 'leader.replication.throttled.replicas', type: 'list', default: '', doc: 'Default of the topic config of that name.' },
   // the group coordinator
   { name: 'offsets.topic.num.partitions', type: 'int', default: '50', validate: atLeast(1), doc: 'Partitions of __consumer_offsets (fixed once the topic exists).' },
   { name: 'offsets.topic.replication.factor', type: 'short', default: '3', validate: atLeast(1), doc: 'Replication factor of __consumer_offsets; Samsa caps it at the number of nodes where Kafka would refuse to create the topic.' },
@@ -152,6 +153,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   { name: 'group.consumer.max.size', type: 'int', default: '2147483647', validate: atLeast(1), doc: 'Most members a consumer group (KIP-848) may have.' },
   { name: 'group.consumer.migration.policy', type: 'string', default: 'bidirectional', validate: v => ((MIGRATION_POLICIES as readonly string[]).includes(String(v).toLowerCase()) ? null : `String must be one of (case insensitive): ${MIGRATION_POLICIES.join(', ')}`), doc: 'Online conversion of groups with members: upgrade (a classic group using the consumer protocol becomes a consumer group when a KIP-848 member joins), downgrade (a consumer group whose last KIP-848 member leaves becomes a classic group), bidirectional, or disabled. Empty groups are always converted.' },
   { name: 'group.consumer.assignors', type: 'list', default: 'uniform,range', validate: oneOf('uniform', 'range'), doc: 'Server-side assignors of consumer groups (KIP-848), by name; the first is the default.' },
+  // client quotas
+  { name: 'quota.window.num', type: 'int', default: '11', validate: atLeast(1), doc: 'The number of samples to retain in memory for client quotas.' },
+  { name: 'quota.window.size.seconds', type: 'int', default: '1', validate: atLeast(1), doc: 'The time span of each sample for client quotas.' },
 ];
 
 const TOPIC_DEFS = new Map(TOPIC_CONFIGS.map(d => [d.name, d]));
@@ -169,7 +173,7 @@ export function brokerConfigDef(name: string): ConfigDef | undefined {
 const JAVA_DOUBLE = /^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?)$/;
 
 /** A double as Java's Double.toString writes it (Kafka names parsed values so in its complaints). */
-function javaDouble(n: number): string {
+export function javaDouble(n: number): string {
   if (!Number.isFinite(n)) return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
   if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
   const abs = Math.abs(n);
@@ -254,12 +258,18 @@ export function topicConfigConflict(effective: (name: string) => string | null):
 /** Broker config as given by file and overrides: raw strings by Kafka name, read through typed getters. */
 export class BrokerConfig {
   private readonly values = new Map<string, ConfigValue>();
+  /** Every key as given, known or not (DescribeConfigs reports them as STATIC_BROKER_CONFIG). */
+  private readonly texts = new Map<string, string>();
+  /** Dynamic configs (AlterConfigs, IncrementalAlterConfigs), which win over the static ones. */
+  private dynamic: DynamicBrokerValues | null = null;
+  private dynamicNodeId = 0;
 
   /** Parses every known key; returns unknown keys for a warning, throws on invalid values. */
   constructor(raw: ReadonlyMap<string, string> | Record<string, string> = {}) {
     const entries = raw instanceof Map ? [...raw.entries()] : Object.entries(raw);
     this.unknown = [];
     for (const [name, text] of entries) {
+      this.texts.set(name, text);
       const def = BROKER_DEFS.get(name);
       if (!def) {
         this.unknown.push(name);
@@ -275,11 +285,40 @@ export class BrokerConfig {
   readonly unknown: string[];
   private readonly explicit = new Set<string>();
 
+  /**
+   * Reads dynamic values from `source` from now on, for the node.id given at construction: the
+   * node's own, else the cluster-wide default, else the static value (Kafka's order).
+   */
+  useDynamic(source: DynamicBrokerValues): void {
+    this.dynamicNodeId = this.staticValue('node.id') as number;
+    this.dynamic = source;
+  }
+
+  /** Set statically or dynamically (a default alone is not "set"). */
   isSet(name: string): boolean {
-    return this.explicit.has(name);
+    return this.explicit.has(name) || this.dynamic?.dynamicValue(this.dynamicNodeId, name) !== undefined;
+  }
+
+  /** The value given at start (server.properties, --override, the embedding API), known config or not. */
+  staticText(name: string): string | undefined {
+    return this.texts.get(name);
+  }
+
+  /** Every key given at start with its text, in the order given. */
+  staticEntries(): IterableIterator<[string, string]> {
+    return this.texts.entries();
   }
 
   get(name: string): ConfigValue {
+    if (this.dynamic !== null) {
+      const v = this.dynamic.dynamicValue(this.dynamicNodeId, name);
+      if (v !== undefined) return v;
+    }
+    return this.staticValue(name);
+  }
+
+  /** The value from the start-up configs or the default, whatever the dynamic configs say. */
+  staticValue(name: string): ConfigValue {
     if (this.values.has(name)) return this.values.get(name)!;
     const def = BROKER_DEFS.get(name);
     if (!def) throw new Error(`unknown broker config ${name}`);
@@ -351,4 +390,75 @@ function unescapeProperty(s: string): string {
   return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) =>
     c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : (ESCAPES[c] ?? c),
   );
+}
+
+// ---- dynamic configs ---------------------------------------------------------------------------
+
+/** Where a BrokerConfig finds dynamic values (the cluster's DynamicConfigs). */
+export interface DynamicBrokerValues {
+  /** The parsed dynamic value of a broker config for `nodeId`: the node's own, else the cluster-wide default. */
+  dynamicValue(nodeId: number, name: string): ConfigValue | undefined;
+}
+
+/**
+ * The broker configs Samsa defines that Kafka 4.1 lets AlterConfigs change at run time
+ * (DynamicBrokerConfig.ALL_DYNAMIC_CONFIGS), with how: for every broker and as the cluster-wide
+ * default, or per broker only. Every other broker config is read-only.
+ */
+const DYNAMIC_UPDATE_MODES = new Map<string, 'cluster-wide' | 'per-broker'>();
+for (const name of [
+  // the broker synonyms of topic configs (DynamicLogConfig)
+  ...TOPIC_CONFIGS.flatMap(d => (d.brokerSynonym ? [d.brokerSynonym] : [])),
+  // the log cleaner (LogCleaner.ReconfigurableConfigs)
+  'log.cleaner.threads', 'log.cleaner.dedupe.buffer.size', 'log.cleaner.io.buffer.size', 'log.cleaner.backoff.ms',
+  // producer state (DynamicProducerStateManagerConfig)
+  'producer.id.expiration.ms', 'transaction.partition.verification.enable',
+]) DYNAMIC_UPDATE_MODES.set(name, 'cluster-wide');
+// listeners (DynamicListenerConfig): per broker only
+DYNAMIC_UPDATE_MODES.set('listeners', 'per-broker');
+DYNAMIC_UPDATE_MODES.set('listener.security.protocol.map', 'per-broker');
+
+/** How Kafka lets a broker config be changed at run time; undefined: read-only. */
+export function dynamicUpdateMode(name: string): 'cluster-wide' | 'per-broker' | undefined {
+  return DYNAMIC_UPDATE_MODES.get(name);
+}
+
+/** Client-metrics subscription configs (KIP-714, Kafka's ClientMetricsConfigs). */
+export const CLIENT_METRICS_CONFIGS: readonly ConfigDef[] = [
+  { name: 'metrics', type: 'list', default: '', doc: 'Prefixes of the metric names matching clients push; empty: none, "*": all.' },
+  { name: 'interval.ms', type: 'int', default: '300000', doc: 'How often matching clients push their metrics, in milliseconds (100 to 3600000).' },
+  { name: 'match', type: 'list', default: '', doc: 'Patterns name=regex a client must match, over client_instance_id, client_id, client_software_name, client_software_version, client_source_address and client_source_port; empty: every client.' },
+];
+
+const CLIENT_METRICS_DEFS = new Map(CLIENT_METRICS_CONFIGS.map(d => [d.name, d]));
+
+export function clientMetricsConfigDef(name: string): ConfigDef | undefined {
+  return CLIENT_METRICS_DEFS.get(name);
+}
+
+/** Kafka's DescribeConfigsResponse.ConfigType ids. */
+export const CONFIG_TYPE_IDS: Readonly<Record<ConfigType, number>> = { boolean: 1, string: 2, int: 3, short: 4, long: 5, double: 6, list: 7, password: 9 };
+
+/**
+ * A valid config value as Kafka writes it back once parsed (ConfigDef.convertToString): trimmed,
+ * numbers in their canonical form (longs exact, doubles as Java prints them), list items trimmed
+ * and joined with ','.
+ */
+export function canonicalText(def: ConfigDef, raw: string | null): string | null {
+  if (raw === null) return null;
+  const text = raw.trim();
+  switch (def.type) {
+    case 'boolean':
+      return text.toLowerCase();
+    case 'int':
+    case 'short':
+    case 'long':
+      return /^[+-]?\d+$/.test(text) ? BigInt(text).toString() : text;
+    case 'double':
+      return JAVA_DOUBLE.test(text) ? javaDouble(Number(text.replace(/[fFdD]$/, ''))) : text;
+    case 'list':
+      return text === '' ? '' : text.split(',').map(s => s.trim()).join(',');
+    default:
+      return text;
+  }
 }

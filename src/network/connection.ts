@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Broker, Outcome } from '../broker/broker.js';
+import type { Timer } from '../broker/clock.js';
 import type { ConnectionInfo } from '../broker/handler.js';
 
 /** Stop reading while this many response bytes wait in the socket for a slow reader. */
@@ -20,6 +21,8 @@ export class Connection implements ConnectionInfo {
   readonly localPort: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /** Set by the listener that accepted the connection. */
+  listenerName = 'PLAINTEXT';
 
   /** Bytes of an incomplete frame, and the size of that frame once its prefix is known. */
   private partial: Buffer[] = [];
@@ -29,6 +32,8 @@ export class Connection implements ConnectionInfo {
   private joined: Map<Buffer, Buffer[]> | null = null;
   private queuedBytes = 0;
   private busy = false;
+  /** Set while a client quota mutes the connection (KIP-219). */
+  private throttled: Timer | null = null;
   private closed = false;
   private paused = false;
   /** Responses finished in this turn of the event loop, sent together at its end. */
@@ -71,10 +76,26 @@ export class Connection implements ConnectionInfo {
     socket.on('error', err => this.log.debug({ err, conn: this.describe() }, 'connection error'));
     socket.on('close', () => {
       this.closed = true;
+      this.throttled?.cancel();
       this.frames = [];
       this.joined = null;
       this.onClosed(this);
     });
+  }
+
+  /**
+   * Client quota throttling (KIP-219): the responses already handled go out, but for `ms` nothing
+   * more is read from the client, nor are the requests it already sent handled.
+   */
+  throttle(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    this.throttled?.cancel();
+    this.pause();
+    this.throttled = this.broker.clock.setTimeout(() => {
+      this.throttled = null;
+      this.maybeResume();
+      if (!this.busy) this.pump();
+    }, ms);
   }
 
   describe(): string {
@@ -154,7 +175,7 @@ export class Connection implements ConnectionInfo {
 
   /** Handles queued frames one after another until one must wait (async handler or a full socket). */
   private pump(): void {
-    while (!this.busy && !this.closed && this.frames.length > 0) {
+    while (!this.busy && !this.closed && this.throttled === null && this.frames.length > 0) {
       if (this.socket.writableLength + this.outBytes > WRITE_HIGH_WATER) {
         this.pause();
         return;
@@ -219,7 +240,7 @@ export class Connection implements ConnectionInfo {
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed && this.socket.writableLength + this.outBytes <= WRITE_HIGH_WATER && this.queuedBytes <= QUEUED_HIGH_WATER) {
+    if (this.paused && !this.closed && this.throttled === null && this.socket.writableLength + this.outBytes <= WRITE_HIGH_WATER && this.queuedBytes <= QUEUED_HIGH_WATER) {
       this.paused = false;
       this.socket.resume();
       if (!this.busy) this.pump();

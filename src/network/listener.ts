@@ -14,6 +14,8 @@ export class Listener {
     private readonly log: Logger,
     readonly host: string,
     private readonly requestedPort: number,
+    /** The listener name (Kafka's listeners syntax NAME://host:port). */
+    readonly name = 'PLAINTEXT',
   ) {}
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
@@ -21,6 +23,7 @@ export class Listener {
     const maxRequestSize = this.broker.config.int('socket.request.max.bytes');
     const server = net.createServer(socket => {
       const conn = new Connection(this.nextId++, socket, this.broker, this.log, maxRequestSize, c => this.connections.delete(c));
+      conn.listenerName = this.name;
       this.connections.add(conn);
     });
     this.server = server;

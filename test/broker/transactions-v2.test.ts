@@ -49,23 +49,26 @@ async function markers(c: TestClient, topic: string, partition: number): Promise
     .map(b => [b.producerId, b.producerEpoch]);
 }
 
-t.test('ApiVersions reports the supported and finalized features; v3 ranges start at 1', async t => {
+t.test('ApiVersions reports the supported and finalized features; v3 leaves out ranges starting at 0', async t => {
   const { c } = await setup(t);
   const v4 = await c.call(18, 4, { clientSoftwareName: 'samsa-test', clientSoftwareVersion: '1' });
   const supported = Object.fromEntries(v4.supportedFeatures.map((f: any) => [f.name, [f.minVersion, f.maxVersion]]));
-  t.same(supported, { 'group.version': [0, 1], 'metadata.version': [7, 27], 'transaction.version': [0, 2] });
+  t.same(supported, {
+    'eligible.leader.replicas.version': [0, 1],
+    'group.version': [0, 1],
+    'kraft.version': [0, 1],
+    'metadata.version': [7, 27],
+    'share.version': [0, 1],
+    'transaction.version': [0, 2],
+  });
   const finalized = Object.fromEntries(v4.finalizedFeatures.map((f: any) => [f.name, [f.minVersionLevel, f.maxVersionLevel]]));
   t.same(finalized, { 'group.version': [1, 1], 'metadata.version': [27, 27], 'transaction.version': [2, 2] });
   t.ok(v4.finalizedFeaturesEpoch >= 0, 'clients take finalized levels only with an epoch >= 0');
   const v3 = await c.call(18, 3, { clientSoftwareName: 'samsa-test', clientSoftwareVersion: '1' });
   t.same(
     v3.supportedFeatures.map((f: any) => [f.name, f.minVersion]),
-    [
-      ['group.version', 1],
-      ['metadata.version', 7],
-      ['transaction.version', 1],
-    ],
-    'clients before v4 refuse a range starting at 0 (KAFKA-17011)',
+    [['metadata.version', 7]],
+    'clients before v4 refuse a range starting at 0 (KAFKA-17011): Kafka leaves those out (KAFKA-17492)',
   );
   const v2 = await c.call(18, 2, {});
   t.same([v2.supportedFeatures, v2.finalizedFeaturesEpoch], [[], -1], 'no features before v3');

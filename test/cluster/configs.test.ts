@@ -1,13 +1,20 @@
 // Configs (src/cluster/configs.ts): typed parsing with Kafka's messages, the broker config,
 // server.properties parsing; and from src/cluster/cluster.ts, topic name rules and the order in
-// which a topic config's value is resolved.
+// which a topic config's value is resolved; the dynamic configs (src/cluster/dynamic-configs.ts):
+// how a broker config reads them, their file, and the checks the alter APIs share.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   BROKER_CONFIGS, BrokerConfig, LONG_MAX, TOPIC_CONFIGS, brokerConfigDef, parseConfigValue, parseProperties, topicConfigDef,
+  canonicalText, dynamicUpdateMode,
   type ConfigDef,
 } from '../../src/cluster/configs.js';
-import { Cluster, MAX_TOPIC_NAME_LENGTH, Topic, topicNameProblem } from '../../src/cluster/cluster.js';
+import { DynamicConfigs, applyOps, clientMetricsProblem } from '../../src/cluster/dynamic-configs.js';
+import { KafkaError } from '../../src/protocol/errors.js';
+import { Cluster, MAX_TOPIC_NAME_LENGTH, Topic, plainNode, topicNameProblem } from '../../src/cluster/cluster.js';
 import { MemoryLogFactory } from '../../src/storage/memory-log.js';
 import { systemClock } from '../../src/broker/clock.js';
 
@@ -133,7 +140,9 @@ t.test('BrokerConfig: known, unknown and invalid keys; typed getters; raw()', as
   t.equal(c.raw('log.cleaner.min.cleanable.ratio'), '0.5');
   t.equal(c.raw('log.flush.interval.ms'), LONG_MAX, 'Long.MAX_VALUE as Kafka writes it, not 9223372036854776000');
   t.equal(c.raw('log.dirs'), null);
-  t.equal(c.raw('follower.replication.throttled.replicas'), '');
+  // a topic config without a broker config behind it in Kafka 4.1 (ServerTopicConfigSynonyms)
+  t.throws(() => c.raw('follower.replication.throttled.replicas'), { message: 'unknown broker config follower.replication.throttled.replicas' });
+  t.equal(topicConfigDef('follower.replication.throttled.replicas')?.brokerSynonym, undefined);
   t.equal(new BrokerConfig({ 'log.retention.bytes': LONG_MAX }).raw('log.retention.bytes'), LONG_MAX);
 
   t.throws(() => new BrokerConfig({ 'num.partitions': 'zero' }), { message: 'Invalid value zero for configuration num.partitions: Not a number of type INT' });
@@ -225,7 +234,7 @@ t.test('topicNameProblem: Kafka\'s Topic.validate', async t => {
 t.test('topicConfig: the topic\'s value, else the broker synonym, else the default', async t => {
   const cluster = new Cluster({
     clusterId: 'c',
-    nodes: [{ nodeId: 0, rack: null }],
+    nodes: [plainNode(0)],
     config: new BrokerConfig({ 'log.retention.ms': '1000', 'message.max.bytes': '2000', 'log.message.timestamp.type': 'LogAppendTime', 'log.cleanup.policy': 'compact' }),
     logs: new MemoryLogFactory(systemClock),
     random: randomBytes,
@@ -282,4 +291,96 @@ t.test('topicConfig: the topic\'s value, else the broker synonym, else the defau
   t.same(sources.get('segment.ms'), ['604800000', 'default']);
   t.same(sources.get('flush.ms'), [LONG_MAX, 'default']);
   t.equal(sources.size, TOPIC_CONFIGS.length);
+});
+
+t.test('canonicalText: values as Kafka writes them back once parsed', async t => {
+  t.equal(canonicalText(broker('log.retention.bytes'), ' +0009007199254740993 '), '9007199254740993', 'longs exact, beyond 2^53');
+  t.equal(canonicalText(topic('min.cleanable.dirty.ratio'), '1'), '1.0', 'doubles as Java prints them');
+  t.equal(canonicalText(topic('min.cleanable.dirty.ratio'), '5e-1'), '0.5');
+  t.equal(canonicalText(topic('preallocate'), 'TRUE'), 'true');
+  t.equal(canonicalText(topic('cleanup.policy'), ' compact , delete '), 'compact,delete');
+  t.equal(canonicalText(topic('cleanup.policy'), ''), '');
+  t.equal(canonicalText(topic('compression.type'), ' zstd '), 'zstd');
+  t.equal(canonicalText(broker('advertised.listeners'), null), null);
+});
+
+t.test('dynamicUpdateMode: Kafka 4.1\'s dynamic broker configs', async t => {
+  for (const name of ['log.retention.ms', 'message.max.bytes', 'min.insync.replicas', 'compression.type', 'log.cleanup.policy', 'log.cleaner.threads', 'log.cleaner.backoff.ms', 'producer.id.expiration.ms', 'transaction.partition.verification.enable']) {
+    t.equal(dynamicUpdateMode(name), 'cluster-wide', name);
+  }
+  t.equal(dynamicUpdateMode('listeners'), 'per-broker');
+  for (const name of ['node.id', 'num.partitions', 'auto.create.topics.enable', 'log.retention.check.interval.ms', 'log.cleaner.enable', 'offsets.topic.num.partitions', 'group.consumer.session.timeout.ms', 'advertised.listeners', 'fetch.max.bytes']) {
+    t.equal(dynamicUpdateMode(name), undefined, `${name} is read-only`);
+  }
+  for (const def of TOPIC_CONFIGS) if (def.brokerSynonym) t.equal(dynamicUpdateMode(def.brokerSynonym), 'cluster-wide', `${def.brokerSynonym}, synonym of ${def.name}`);
+});
+
+t.test('BrokerConfig with dynamic configs: the node\'s own, then the cluster-wide default, then the static value', async t => {
+  const store = new DynamicConfigs();
+  const node0 = new BrokerConfig({ 'log.retention.ms': '5000', 'my.plugin': 'p' });
+  const node1 = new BrokerConfig({ 'node.id': '1' });
+  store.attach(node0);
+  store.attach(node1);
+  t.same([node0.get('log.retention.ms'), node0.isSet('log.segment.bytes')], [5000, false], 'static');
+  store.setBroker('', new Map([['log.retention.ms', '4000'], ['log.segment.bytes', '2097152']]));
+  t.same([node0.get('log.retention.ms'), node1.get('log.retention.ms'), node1.isSet('log.segment.bytes')], [4000, 4000, true], 'the cluster-wide default, on every node');
+  store.setBroker('1', new Map([['log.retention.ms', '3000']]));
+  t.same([node0.get('log.retention.ms'), node1.get('log.retention.ms')], [4000, 3000], 'a node\'s own');
+  t.same([node0.staticValue('log.retention.ms'), node0.staticText('log.retention.ms'), node0.staticText('my.plugin')], [5000, '5000', 'p'], 'the static values stay known');
+  store.setBroker('1', new Map());
+  t.equal(node1.get('log.retention.ms'), 4000, 'removed');
+  // read-only configs and per-broker configs set cluster-wide are ignored (a file edited by hand)
+  store.setBroker('', new Map([['num.partitions', '9'], ['listeners', 'PLAINTEXT://:1'], ['log.retention.ms', 'soon']]));
+  t.same([node0.int('num.partitions'), node0.get('listeners'), node0.get('log.retention.ms')], [1, ['PLAINTEXT://127.0.0.1:9092'], 5000]);
+});
+
+t.test('DynamicConfigs: its own file, read back; a failed save changes nothing', async t => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'samsa-dyn-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const store = new DynamicConfigs();
+  store.open(dir);
+  const seen: string[] = [];
+  store.onChange(c => seen.push(`${c.resourceType}:${c.resourceName}`));
+  store.setBroker('', new Map([['log.retention.ms', '4000']]));
+  store.setBroker('0', new Map([['message.max.bytes', '2000']]));
+  store.setClientMetrics('subs', new Map([['interval.ms', '1000']]));
+  t.same(seen, ['4:', '4:0', '16:subs']);
+  const again = new DynamicConfigs();
+  again.open(dir);
+  t.same([Object.fromEntries(again.broker('')), Object.fromEntries(again.broker('0')), again.clientMetricsNames(), again.dynamicValue(0, 'message.max.bytes'), again.dynamicValue(7, 'log.retention.ms')], [
+    { 'log.retention.ms': '4000' }, { 'message.max.bytes': '2000' }, ['subs'], 2000, 4000,
+  ]);
+  fs.rmSync(dir, { recursive: true, force: true });
+  t.throws(() => store.setBroker('', new Map([['log.retention.ms', '1']])), 'the save fails: the directory is gone');
+  t.same([Object.fromEntries(store.broker('')), store.dynamicValue(0, 'log.retention.ms')], [{ 'log.retention.ms': '4000' }, 4000], 'and the store is as it was');
+});
+
+t.test('applyOps: IncrementalAlterConfigs as Kafka\'s controller applies it', async t => {
+  const notList = (op: string, name: string) => new KafkaError(40, `${op} ${name}`);
+  const run = (current: Record<string, string>, ops: [string, number, string | null][]) => {
+    const r = applyOps(new Map(Object.entries(current)), ops.map(([name, op, value]) => ({ name, op, value })), topicConfigDef, notList);
+    return r instanceof KafkaError ? r.message : Object.fromEntries(r);
+  };
+  t.same(run({}, [['cleanup.policy', 2, 'compact']]), { 'cleanup.policy': 'delete,compact' }, 'APPEND starts from the default');
+  t.same(run({ 'cleanup.policy': 'compact' }, [['cleanup.policy', 2, 'compact,delete']]), { 'cleanup.policy': 'compact,delete' }, 'items already there are not added');
+  t.same(run({ 'cleanup.policy': 'compact,delete' }, [['cleanup.policy', 3, 'compact']]), { 'cleanup.policy': 'delete' }, 'SUBTRACT');
+  t.same(run({}, [['cleanup.policy', 3, 'delete']]), { 'cleanup.policy': '' }, 'SUBTRACT to nothing leaves an empty list');
+  t.same(run({}, [['follower.replication.throttled.replicas', 2, '0:1,']]), { 'follower.replication.throttled.replicas': '0:1' }, 'a trailing comma adds nothing (Java\'s split)');
+  t.same(run({ 'retention.ms': '5' }, [['retention.ms', 1, null], ['segment.ms', 0, '9']]), { 'segment.ms': '9' }, 'DELETE and SET');
+  t.equal(run({}, [['retention.ms', 2, '5']]), 'APPEND retention.ms', 'APPEND to a non-list');
+  t.equal(run({}, [['retention.ms', 0, '5'], ['segment.ms', 9, '5']]), 'Unknown operations type 9', 'an unknown operation, before anything');
+});
+
+t.test('clientMetricsProblem: ClientMetricsConfigs.validate', async t => {
+  const check = (name: string, configs: Record<string, string>) => {
+    const e = clientMetricsProblem(name, new Map(Object.entries(configs)));
+    return e === null ? null : [e.code, e.message];
+  };
+  t.equal(check('s', { metrics: 'a.,b.', 'interval.ms': '100', match: 'client_id=x.*,client_source_port=9\\d+' }), null);
+  t.same(check('', {}), [42, 'Subscription name can\'t be empty']);
+  t.same(check('s', { 'interval.ms': '3600001' }), [42, 'Invalid value 3600001 for interval.ms, interval must be between 100 and 3600000 (1 hour)']);
+  t.same(check('s', { match: 'client_id' }), [40, 'Illegal client matching pattern: client_id']);
+  t.same(check('s', { match: 'client_id=a=b' }), [40, 'Illegal client matching pattern: client_id=a=b']);
+  t.same(check('s', { match: 'client_id=' }), [40, 'Illegal client matching pattern: client_id=']);
+  t.same(check('s', { other: '1' }), [42, 'Unknown client metrics configuration: other']);
 });

@@ -1,7 +1,13 @@
-// AlterClientQuotas (49). Kafka answers each requested entry, its entity copied, with the error.
-// The error message is Kafka's default text for the code (Errors.message()), not the exception's.
-import type { Handler } from '../handler.js';
-import { errorMessage } from '../../protocol/errors.js';
+// AlterClientQuotas (49): sets or removes quota values of user / client-id / ip entities, as Kafka
+// 4.1's controller does (ClientQuotaControlManager): each entry is validated and answered on its
+// own, with Kafka's code and message, the valid ones are applied together (unless validateOnly),
+// and a request that would take more than 10,000 changes is refused whole (POLICY_VIOLATION).
+// Kafka's error response answers each requested entry, its entity copied, with the error; the
+// message is Kafka's default text for the code (Errors.message()), not the exception's.
+import { lookup } from 'node:dns/promises';
+import type { Handler, HandlerResult, RequestContext } from '../handler.js';
+import { entityToString, ipNamesToResolve } from '../../cluster/client-quotas.js';
+import { ErrorCode, errorMessage } from '../../protocol/errors.js';
 import {
   defaultAlterClientQuotasResponse,
   defaultAlterClientQuotasResponseEntityData,
@@ -10,8 +16,54 @@ import {
   type AlterClientQuotasResponse,
 } from '../../protocol/messages/index.js';
 
+/** The host names (not address literals) of IP entities that resolve, as Kafka's InetAddress.getByName. */
+async function resolvable(names: string[]): Promise<Set<string>> {
+  const ok = new Set<string>();
+  await Promise.all(
+    names.map(name =>
+      lookup(name).then(
+        () => void ok.add(name),
+        () => undefined,
+      ),
+    ),
+  );
+  return ok;
+}
+
+function alter(ctx: RequestContext, req: AlterClientQuotasRequest, resolved: Set<string>): AlterClientQuotasResponse {
+  const store = ctx.broker.cluster.clientQuotas;
+  const plan = store.plan(req.entries, name => resolved.has(name));
+  // Kafka's controller refuses a batch above MAX_RECORDS_PER_USER_OP, even when only validating
+  if ('tooManyRecords' in plan) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.POLICY_VIOLATION);
+  if (!req.validateOnly && plan.records.length > 0) {
+    try {
+      store.apply(plan.records);
+    } catch (err) {
+      ctx.log.error({ err }, 'saving the client quotas failed; nothing was changed');
+      return handler.errorResponse(req, ctx.apiVersion, ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+    for (const r of plan.records) {
+      ctx.log.info({ entity: entityToString(r.entity), key: r.key, value: r.value }, r.value === null ? 'client quota removed' : 'client quota set');
+    }
+  }
+  return {
+    throttleTimeMs: 0,
+    entries: plan.results.map(r => ({
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+      entity: r.entity.map(e => ({ entityType: e.entityType, entityName: e.entityName })),
+    })),
+  };
+}
+
 export const handler: Handler<AlterClientQuotasRequest, AlterClientQuotasResponse> = {
   apiKey: 49,
+  handle(ctx, req): HandlerResult<AlterClientQuotasResponse> | Promise<HandlerResult<AlterClientQuotasResponse>> {
+    const hosts = ipNamesToResolve(req.entries);
+    // only a host name needs a lookup; the validation and the change that follow it are one step
+    if (hosts.length === 0) return alter(ctx, req, new Set());
+    return resolvable(hosts).then(resolved => alter(ctx, req, resolved));
+  },
   errorResponse(req, _version, code) {
     return {
       ...defaultAlterClientQuotasResponse(),

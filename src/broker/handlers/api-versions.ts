@@ -1,5 +1,7 @@
 // ApiVersions (18). Top-level error; for UNSUPPORTED_VERSION Kafka also lists the versions of
-// ApiVersions itself (KIP-511), so the client can retry with one the broker speaks.
+// ApiVersions itself (KIP-511), so the client can retry with one the broker speaks. The API list
+// is the broker's (capped to an emulated Kafka release's, see kafka-versions.ts); the feature
+// levels are the cluster's (features.ts).
 import type { Handler } from '../handler.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
@@ -24,14 +26,14 @@ export const handler: Handler<ApiVersionsRequest, ApiVersionsResponse> = {
       return handler.errorResponse(req, ctx.apiVersion, ErrorCode.INVALID_REQUEST);
     }
     // v3+: the feature levels (KIP-584); the finalized ones are valid only with an epoch >= 0.
-    // Clients before ApiVersions v4 refuse a supported range starting at 0 (KAFKA-17011): v3
-    // answers start such ranges at 1, as Kafka does
+    // Clients before ApiVersions v4 cannot read a supported range starting at 0 (KAFKA-17011):
+    // Kafka leaves those features out of v3 answers (KAFKA-17492)
     const features = ctx.broker.cluster.features;
-    const supported = features.supported().map(f => (ctx.apiVersion < 4 && f.minVersion === 0 ? { ...f, minVersion: 1 } : f));
+    const supported = ctx.apiVersion < 4 ? features.supported().filter(f => f.minVersion !== 0) : features.supported();
     return {
       ...defaultApiVersionsResponse(),
       apiKeys: ctx.broker.supportedApis(),
-      supportedFeatures: supported.filter(f => f.maxVersion >= f.minVersion).map(f => ({ ...defaultApiVersionsResponseSupportedFeature(), ...f })),
+      supportedFeatures: supported.map(f => ({ ...defaultApiVersionsResponseSupportedFeature(), name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion })),
       finalizedFeaturesEpoch: features.epoch,
       finalizedFeatures: features.finalizedFeatures().map(f => ({ ...defaultApiVersionsResponseFinalizedFeature(), name: f.name, maxVersionLevel: f.level, minVersionLevel: f.level })),
     };

@@ -3,13 +3,15 @@
 // error response sets the top-level error code and echoes the session id; below v13 it also
 // answers every requested partition with the error, because older clients read only those.
 import type { Handler, RequestContext } from '../handler.js';
-import { advertisedAddress } from '../topics.js';
+import { nodeEndpoint } from '../topics.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { IsolationLevel, type ReadOutcome, type ReadRequest } from '../replica-manager.js';
 import type { Partition } from '../../cluster/cluster.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { EMPTY } from '../../protocol/wire.js';
+import { EMPTY, Writer } from '../../protocol/wire.js';
+import { fetchQuotaCap, throttleFetch } from '../quota-manager.js';
 import {
+  encodeFetchResponse,
   defaultFetchResponse,
   defaultFetchResponseEpochEndOffset,
   defaultFetchResponseFetchableTopicResponse,
@@ -105,12 +107,9 @@ function leaderHints(ctx: RequestContext, entries: { t: FetchTarget; data: Fetch
   for (const { t, data } of entries) {
     if (t.partition === null || (data.errorCode !== ErrorCode.FENCED_LEADER_EPOCH && data.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER)) continue;
     data.currentLeader = { leaderId: t.partition.leader, leaderEpoch: t.partition.leaderEpoch };
-    const node = ctx.broker.cluster.nodes.find(n => n.nodeId === t.partition!.leader);
-    if (node && !nodes.has(node.nodeId)) {
-      // one node today: every node's address is the one this client reached
-      const { host, port } = advertisedAddress(ctx.broker, ctx.connection);
-      nodes.set(node.nodeId, { nodeId: node.nodeId, host, port, rack: node.rack });
-    }
+    const node = ctx.broker.cluster.node(t.partition.leader);
+    const endpoint = node?.alive ? nodeEndpoint(ctx.broker, node.nodeId, ctx.connection) : null;
+    if (node && endpoint !== null && !nodes.has(node.nodeId)) nodes.set(node.nodeId, { nodeId: node.nodeId, host: endpoint.host, port: endpoint.port, rack: node.rack });
   }
   return [...nodes.values()];
 }
@@ -129,6 +128,29 @@ function groupByTopic(entries: { t: FetchTarget; data: FetchResponsePartitionDat
   return out;
 }
 
+/**
+ * The size Kafka counts against a consumer_byte_rate quota (FetchResponse.sizeOf): the response
+ * as it would go out — for an incremental fetch only the partitions it would carry — plus 4.
+ */
+function responseSize(v: number, targets: FetchTarget[], reads: (ReadOutcome | null)[], isolationLevel: number, session: FetchSession | null): number {
+  const entries: { t: FetchTarget; data: FetchResponsePartitionData }[] = [];
+  targets.forEach((t, i) => {
+    const data = partitionData(t, reads[i]!, isolationLevel);
+    const cached = session === null ? undefined : session.partitions.get(session.key(t));
+    const unchanged =
+      cached !== undefined &&
+      (reads[i]?.bytes ?? 0) === 0 &&
+      data.errorCode === ErrorCode.NONE &&
+      data.highWatermark === cached.highWatermark &&
+      data.lastStableOffset === cached.lastStableOffset &&
+      data.logStartOffset === cached.logStartOffset;
+    if (!unchanged) entries.push({ t, data });
+  });
+  const w = new Writer(256);
+  encodeFetchResponse(w, v, { ...defaultFetchResponse(), responses: groupByTopic(entries) });
+  return 4 + w.length;
+}
+
 export const handler: Handler<FetchRequest, FetchResponse> = {
   apiKey: 1,
   async handle(ctx, req) {
@@ -136,7 +158,9 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
     const broker = ctx.broker;
     const byId = v >= TOPIC_ID_VERSION;
     const sessions = broker.fetchSessions;
-    const maxBytes = Math.min(req.maxBytes, broker.config.int('fetch.max.bytes'));
+    // a consumer_byte_rate quota also caps a response at what its window allows, as in Kafka
+    const maxBytes = Math.min(req.maxBytes, broker.config.int('fetch.max.bytes'), broker.quotas.fetch.enabled ? fetchQuotaCap(ctx) : Infinity);
+    const minBytes = Math.min(req.minBytes, maxBytes);
     const full = v < SESSION_VERSION || req.sessionEpoch === INITIAL_EPOCH || req.sessionEpoch === FINAL_EPOCH;
 
     // The partitions to read: the request's (full fetch) or the session's (incremental fetch).
@@ -211,9 +235,16 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
     const bytes = reads.reduce((n, r) => n + (r?.bytes ?? 0), 0);
     const waitOn: ReadRequest[] = [];
     for (const t of targets) if (t.partition) waitOn.push({ partition: t.partition, fetchOffset: t.fetchOffset, isolationLevel: req.isolationLevel });
-    if (req.maxWaitMs > 0 && waitOn.length > 0 && bytes < req.minBytes && !failed) {
-      await broker.replicas.waitForData(waitOn, req.minBytes, req.maxWaitMs);
+    if (req.maxWaitMs > 0 && waitOn.length > 0 && bytes < minBytes && !failed) {
+      await broker.replicas.waitForData(waitOn, minBytes, req.maxWaitMs);
       reads = await readAll(ctx, targets, maxBytes, req.isolationLevel);
+    }
+
+    // Client quotas: the response's size counts against consumer_byte_rate; over it the answer is
+    // empty, at once, creates no session and updates no session partition (Kafka's getThrottledResponse).
+    if (broker.quotas.fetch.enabled) {
+      const throttleTimeMs = throttleFetch(ctx, responseSize(v, targets, reads, req.isolationLevel, session));
+      if (throttleTimeMs > 0) return { ...defaultFetchResponse(), throttleTimeMs, sessionId: session?.id ?? 0 };
     }
 
     const entries: { t: FetchTarget; data: FetchResponsePartitionData }[] = [];

@@ -12,7 +12,7 @@ import {
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
 } from '../../protocol/messages/index.js';
-import { advertisedAddress } from '../topics.js';
+import { nodeEndpoint } from '../topics.js';
 
 const KEY_GROUP = 0;
 const KEY_TRANSACTION = 1;
@@ -29,9 +29,10 @@ const NO_NODE = { nodeId: -1, host: '', port: -1 };
 function find(ctx: RequestContext, keyType: number, key: string): Found {
   if (keyType !== KEY_GROUP && keyType !== KEY_TRANSACTION) return { errorCode: ErrorCode.INVALID_REQUEST, ...NO_NODE };
   const nodeId = keyType === KEY_GROUP ? ctx.broker.groups.coordinatorFor(key) : ctx.broker.transactions.coordinatorFor(key);
-  if (nodeId !== ctx.broker.nodeId) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
-  const { host, port } = advertisedAddress(ctx.broker, ctx.connection);
-  return { errorCode: ErrorCode.NONE, nodeId, host, port };
+  // any node answers with the coordinator's address; none while the partition has no live leader
+  const endpoint = nodeId >= 0 && ctx.broker.cluster.isAlive(nodeId) ? nodeEndpoint(ctx.broker, nodeId, ctx.connection) : null;
+  if (endpoint === null) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, ...NO_NODE };
+  return { errorCode: ErrorCode.NONE, nodeId, host: endpoint.host, port: endpoint.port };
 }
 
 export const handler: Handler<FindCoordinatorRequest, FindCoordinatorResponse> = {

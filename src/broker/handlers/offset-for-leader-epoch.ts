@@ -1,5 +1,6 @@
 // OffsetForLeaderEpoch (23). Kafka answers every requested partition with the error, leader
 // epoch and end offset undefined (-1).
+import { ErrorCode } from '../../protocol/errors.js';
 import type { Handler } from '../handler.js';
 import {
   defaultOffsetForLeaderEpochResponse,
@@ -9,8 +10,44 @@ import {
   type OffsetForLeaderEpochResponse,
 } from '../../protocol/messages/index.js';
 
+const DEBUGGING_REPLICA_ID = -2;
+
+/**
+ * Kafka's LeaderEpochFileCache.endOffsetFor: the end offset of `requested` is where the next
+ * higher epoch began (the log end offset for the latest epoch), answered with the highest known
+ * epoch at or below it; below every known epoch, the requested epoch with the first known start.
+ */
+export function endOffsetForEpoch(epochStarts: readonly [number, number][], requested: number, logEndOffset: number): [number, number] {
+  const latest = epochStarts[epochStarts.length - 1];
+  if (requested < 0 || latest === undefined) return [-1, -1];
+  if (requested === latest[0]) return [latest[0], logEndOffset];
+  const higher = epochStarts.findIndex(([epoch]) => epoch > requested);
+  if (higher < 0) return [-1, -1];
+  if (higher === 0) return [requested, epochStarts[0]![1]];
+  return [epochStarts[higher - 1]![0], epochStarts[higher]![1]];
+}
+
 export const handler: Handler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> = {
   apiKey: 23,
+  handle(ctx, req) {
+    const { cluster, replicas } = ctx.broker;
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map(t => ({
+        topic: t.topic,
+        partitions: t.partitions.map(r => {
+          const p = cluster.topic(t.topic)?.partitions[r.partition];
+          const failed = (errorCode: number) => ({ errorCode, partition: r.partition, leaderEpoch: -1, endOffset: -1 });
+          if (p === undefined) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          // a consumer (replica id -1) asks the leader; Kafka's debugging replica id (-2) may ask any replica
+          const check = req.replicaId === DEBUGGING_REPLICA_ID && p.replicas.includes(ctx.broker.nodeId) ? ErrorCode.NONE : replicas.checkLeader(p, r.currentLeaderEpoch);
+          if (check !== ErrorCode.NONE) return failed(check);
+          const [leaderEpoch, endOffset] = endOffsetForEpoch(p.epochStarts, r.leaderEpoch, p.log.logEndOffset);
+          return { errorCode: ErrorCode.NONE, partition: r.partition, leaderEpoch, endOffset };
+        }),
+      })),
+    };
+  },
   errorResponse(req, _version, code) {
     return {
       ...defaultOffsetForLeaderEpochResponse(),

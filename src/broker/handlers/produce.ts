@@ -3,7 +3,9 @@
 // response; if any partition failed, the connection is closed instead, as Kafka does, so the
 // client refreshes its metadata. Kafka's error response answers every partition of the request
 // with the error and its message, offsets unknown (-1).
-import { NO_RESPONSE, arrivedAs, type Handler } from '../handler.js';
+import { NO_RESPONSE, arrivedAs, type Handler, type RequestContext } from '../handler.js';
+import { nodeEndpoint } from '../topics.js';
+import { throttleProduce } from '../quota-manager.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AppendOutcome } from '../replica-manager.js';
 import type { Topic } from '../../cluster/cluster.js';
@@ -36,6 +38,28 @@ function partitionResponse(index: number, out: AppendOutcome): ProduceResponsePa
 
 function partitionError(index: number, errorCode: number): ProduceResponsePartitionProduceResponse {
   return { ...defaultProduceResponsePartitionProduceResponse(), index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+}
+
+/**
+ * KIP-951: a partition answered NOT_LEADER_OR_FOLLOWER names its current leader and epoch, and
+ * the response carries that leader's endpoint, so the client need not ask Metadata first.
+ */
+function leaderHints(ctx: RequestContext, responses: ProduceResponseTopicProduceResponse[]): ProduceResponse['nodeEndpoints'] {
+  let endpoints: ProduceResponse['nodeEndpoints'] | null = null;
+  for (const t of responses) {
+    for (const pr of t.partitionResponses) {
+      if (pr.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) continue;
+      const topic = ctx.apiVersion >= 13 ? ctx.broker.cluster.topicById(t.topicId) : ctx.broker.cluster.topic(t.name);
+      const p = topic?.partitions[pr.index];
+      if (p === undefined) continue;
+      pr.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
+      endpoints ??= [];
+      const node = ctx.broker.cluster.node(p.leader);
+      const endpoint = node?.alive ? nodeEndpoint(ctx.broker, p.leader, ctx.connection) : null;
+      if (node !== undefined && endpoint !== null && !endpoints.some(e => e.nodeId === p.leader)) endpoints.push({ nodeId: p.leader, host: endpoint.host, port: endpoint.port, rack: node.rack });
+    }
+  }
+  return endpoints ?? [];
 }
 
 export const handler: Handler<ProduceRequest, ProduceResponse> = {
@@ -76,7 +100,9 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
       responses.push({ name: t.name, topicId: t.topicId, partitionResponses });
     }
     const finish = (): ProduceResponse | typeof NO_RESPONSE => {
-      if (req.acks !== 0) return { throttleTimeMs: 0, responses, nodeEndpoints: [] };
+      // client quotas: one check while none was ever set; over producer_byte_rate the connection is muted
+      const throttleTimeMs = ctx.broker.quotas.produce.enabled ? throttleProduce(ctx) : 0;
+      if (req.acks !== 0) return { throttleTimeMs, responses, nodeEndpoints: v >= 10 ? leaderHints(ctx, responses) : [] };
       if (responses.some(t => t.partitionResponses.some(p => p.errorCode !== ErrorCode.NONE))) ctx.connection.close('a produce with acks=0 failed');
       return NO_RESPONSE;
     };

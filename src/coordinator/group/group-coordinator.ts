@@ -290,7 +290,83 @@ export class GroupCoordinator {
 
   /** NONE when this node coordinates the group now, else Kafka's answer (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS). */
   private coordinatorCheck(groupId: string): number {
-    return this.topic.check(groupId, this.loaded);
+    const index = this.topic.partitionOf(groupId)?.index;
+    return this.topic.check(groupId, this.loaded && (index === undefined || !this.loadingPartitions.has(index)));
+  }
+
+  /** Partitions of __consumer_offsets this node has just come to lead, being read (COORDINATOR_LOAD_IN_PROGRESS). */
+  private readonly loadingPartitions = new Set<number>();
+
+  /** The ids of every group (classic, consumer, or offsets alone) this node holds whose home partition is `index`. */
+  private groupsOfPartition(index: number, partitions: number): Set<string> {
+    const ids = new Set<string>();
+    for (const id of [...this.groups.keys(), ...this.consumer.groupIds(), ...this.offsets.keys()]) {
+      if (partitionForGroup(id, partitions) === index) ids.add(id);
+    }
+    return ids;
+  }
+
+  /**
+   * This node now leads a partition of __consumer_offsets (Kafka's onElection): the groups whose
+   * home it is are read from the log, their members get fresh sessions. Records of those groups
+   * left on other partitions by Samsa before it partitioned groups as Kafka does are read only
+   * by the full load at start.
+   */
+  async elect(p: Partition): Promise<void> {
+    if (p.topic.name !== OFFSETS_TOPIC || this.closed || p.log.offline !== undefined) return;
+    const partitions = p.topic.partitions.length;
+    this.loadingPartitions.add(p.index);
+    try {
+      for (const id of this.groupsOfPartition(p.index, partitions)) this.forgetGroup(id, true);
+      let records = 0;
+      // a marker settles the pending offsets of this partition's groups only
+      const seen = new Set<string>();
+      await this.scanPartition(
+        p,
+        (record, at) => this.replay(record, at),
+        key => {
+          const groupId = groupOf(key);
+          records++;
+          if (groupId === undefined || partitionForGroup(groupId, partitions) !== p.index) return false;
+          seen.add(groupId);
+          return true;
+        },
+        seen,
+      );
+      if (this.closed || p.leader !== this.deps.nodeId) return;
+      const ids = this.groupsOfPartition(p.index, partitions);
+      for (const groupId of this.offsets.keys()) if (ids.has(groupId)) this.ensureSimpleGroup(groupId);
+      for (const groupId of ids) {
+        const group = this.groups.get(groupId);
+        for (const m of group?.members.values() ?? []) this.rescheduleHeartbeat(group!, m);
+      }
+      this.consumer.onLoaded(this.clock.now(), ids);
+      this.scheduleConsumerTimer();
+      this.log.info({ partition: p.index, groups: ids.size, records }, 'now coordinating a partition of __consumer_offsets');
+    } catch (err) {
+      this.log.error({ err, partition: p.index }, 'loading a partition of __consumer_offsets failed');
+    } finally {
+      this.loadingPartitions.delete(p.index);
+    }
+  }
+
+  /**
+   * This node no longer leads a partition of __consumer_offsets (Kafka's onResignation): it
+   * forgets the groups whose home it is; their members' parked JoinGroup and SyncGroup requests
+   * are answered NOT_COORDINATOR, so they find the new coordinator.
+   */
+  resign(p: Partition): void {
+    if (p.topic.name !== OFFSETS_TOPIC) return;
+    const ids = this.groupsOfPartition(p.index, p.topic.partitions.length);
+    for (const groupId of ids) {
+      const group = this.groups.get(groupId);
+      for (const m of group?.members.values() ?? []) {
+        group!.completeJoin(m, joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
+        group!.completeSync(m, { errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: EMPTY_ASSIGNMENT });
+      }
+      this.forgetGroup(groupId, true);
+    }
+    if (ids.size > 0) this.log.info({ partition: p.index, groups: ids.size }, 'no longer coordinating a partition of __consumer_offsets');
   }
 
   /** This node leads the partition of __consumer_offsets, and can read and write it. */
@@ -1803,6 +1879,29 @@ export class GroupCoordinator {
     // a group with open transactions' offsets is kept
     const noneLeft = byTopic === undefined || gone.length === countOffsets(byTopic);
     return { records, gone, emptied: isEmpty && noneLeft && !this.pending.hasOpen(groupId) };
+  }
+
+  /**
+   * Forgets every group, committed offset and pending transactional offset, writing nothing: the
+   * control endpoint's reset, which deletes __consumer_offsets (deleting a topic does not tell
+   * the coordinator). Parked JoinGroup and SyncGroup requests are answered NOT_COORDINATOR, so
+   * their members look for the coordinator again. Returns how many groups were forgotten.
+   */
+  reset(): number {
+    const ids = new Set([...this.groups.keys(), ...this.consumer.groupIds(), ...this.offsets.keys()]);
+    for (const groupId of ids) {
+      const group = this.groups.get(groupId);
+      for (const m of group?.members.values() ?? []) {
+        group!.completeJoin(m, joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
+        group!.completeSync(m, { errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: EMPTY_ASSIGNMENT });
+      }
+      this.forgetGroup(groupId, true);
+    }
+    for (const t of this.pendingExpiry.values()) t.cancel();
+    this.pendingExpiry.clear();
+    this.foreign.clear();
+    this.topicsCache = null;
+    return ids.size;
   }
 
   close(): void {

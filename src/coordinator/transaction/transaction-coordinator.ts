@@ -217,12 +217,16 @@ export interface TransactionCoordinatorDeps {
   clock: Clock;
   log: Logger;
   producerIds: ProducerIdManager;
+  /** The replica manager of a node, to write markers through the partition's leader; default: this node's. */
+  replicasOf?: (nodeId: number) => ReplicaManager | undefined;
 }
 
 export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
   private loading: Promise<void> | null = null;
   private loaded = false;
+  /** Partitions of __transaction_state this node has just come to lead, being read (COORDINATOR_LOAD_IN_PROGRESS). */
+  private readonly loadingPartitions = new Set<number>();
   private closed = false;
   private abortTimer: Timer | null = null;
   private expiryTimer: Timer | null = null;
@@ -263,7 +267,14 @@ export class TransactionCoordinator {
 
   /** NONE when this node coordinates the id now, else Kafka's answer. */
   private coordinatorCheck(transactionalId: string): number {
-    return this.topic.check(transactionalId, this.loaded);
+    const index = this.topic.partitionOf(transactionalId)?.index;
+    return this.topic.check(transactionalId, this.loaded && (index === undefined || !this.loadingPartitions.has(index)));
+  }
+
+  /** The node coordinating `transactionalId` now, without creating __transaction_state; -1 when none does. */
+  coordinatorNode(transactionalId: string): number {
+    const p = this.topic.partitionOf(transactionalId);
+    return p === undefined || p.log.offline !== undefined ? -1 : p.leader;
   }
 
   /** The coordinator epoch: the leader epoch of the id's __transaction_state partition. */
@@ -288,7 +299,12 @@ export class TransactionCoordinator {
    * the pending transition is dropped and Kafka's error returned.
    */
   private async persist(meta: TxnMetadata, t: Transit): Promise<number> {
-    const code = await this.writeRecord(meta.transactionalId, encodeTxnValue(logValue(t), this.deps.cluster.features.level(TRANSACTION_VERSION)));
+    // the value version follows the cluster's finalized transaction.version (UpdateFeatures may
+    // change it); a transaction begun at client transaction version 1+ before a downgrade to 0
+    // keeps v1 values, which alone can carry that version (Kafka's writer would refuse v0)
+    const value = logValue(t);
+    const level = this.deps.cluster.features.level(TRANSACTION_VERSION);
+    const code = await this.writeRecord(meta.transactionalId, encodeTxnValue(value, value.clientTransactionVersion > 0 ? Math.max(level, 1) : level));
     if (code === ErrorCode.NONE && this.txns.get(meta.transactionalId) === meta) meta.complete(t);
     else meta.pending = null;
     return code;
@@ -316,16 +332,65 @@ export class TransactionCoordinator {
     let records = 0;
     for (const p of topic.partitions) {
       if (p.leader !== this.deps.nodeId || p.log.offline !== undefined) continue;
-      await scanRecords(p, (key, value, at) => {
-        try {
-          this.replay(decodeTxnKey(key), decodeTxnValue(value));
-          records++;
-        } catch (err) {
-          this.log.warn({ err, partition: p.index, offset: at.offset }, 'skipping an unreadable record of __transaction_state');
-        }
-      });
+      records += await this.loadPartition(p);
     }
     this.log.info({ transactions: this.txns.size, records, ms: Date.now() - started }, 'loaded transaction state');
+  }
+
+  /** Replays one partition of __transaction_state; returns the records read. */
+  private async loadPartition(p: Partition): Promise<number> {
+    let records = 0;
+    await scanRecords(p, (key, value, at) => {
+      try {
+        this.replay(decodeTxnKey(key), decodeTxnValue(value));
+        records++;
+      } catch (err) {
+        this.log.warn({ err, partition: p.index, offset: at.offset }, 'skipping an unreadable record of __transaction_state');
+      }
+    });
+    return records;
+  }
+
+  /** The transactional ids this node holds whose partition of __transaction_state is `index`. */
+  private idsOfPartition(index: number): string[] {
+    return [...this.txns.keys()].filter(id => this.topic.partitionOf(id)?.index === index);
+  }
+
+  /**
+   * This node now leads a partition of __transaction_state (Kafka's onElection): its
+   * transactional ids are read from the log, and transactions it finds prepared get their
+   * markers, at the new coordinator epoch.
+   */
+  async elect(p: Partition): Promise<void> {
+    if (p.topic.name !== TRANSACTION_STATE_TOPIC || this.closed || p.log.offline !== undefined) return;
+    this.loadingPartitions.add(p.index);
+    try {
+      for (const id of this.idsOfPartition(p.index)) this.txns.delete(id);
+      const records = await this.loadPartition(p);
+      if (this.closed || p.leader !== this.deps.nodeId) return;
+      const ids = this.idsOfPartition(p.index);
+      this.log.info({ partition: p.index, transactions: ids.length, records }, 'now coordinating a partition of __transaction_state');
+      for (const id of ids) {
+        const meta = this.txns.get(id)!;
+        if (meta.state === TxnState.PrepareCommit || meta.state === TxnState.PrepareAbort) this.startMarkers(meta, meta.state === TxnState.PrepareCommit, true);
+      }
+    } catch (err) {
+      this.log.error({ err, partition: p.index }, 'loading a partition of __transaction_state failed');
+    } finally {
+      this.loadingPartitions.delete(p.index);
+    }
+  }
+
+  /**
+   * This node no longer leads a partition of __transaction_state (Kafka's onResignation): it
+   * forgets the partition's transactional ids; markers under way stop before their Complete
+   * write, which the new coordinator makes.
+   */
+  resign(p: Partition): void {
+    if (p.topic.name !== TRANSACTION_STATE_TOPIC) return;
+    const ids = this.idsOfPartition(p.index);
+    for (const id of ids) this.txns.delete(id);
+    if (ids.length > 0) this.log.info({ partition: p.index, transactions: ids.length }, 'no longer coordinating a partition of __transaction_state');
   }
 
   private replay(transactionalId: string, v: TxnLogValue | null): void {
@@ -336,6 +401,18 @@ export class TransactionCoordinator {
     const meta = new TxnMetadata(transactionalId, v.producerId, v.transactionTimeoutMs, v.transactionLastUpdateTimestampMs);
     meta.complete({ ...v, lastProducerEpoch: NO_EPOCH, partitions: new Set(v.partitions.flatMap(t => t.partitionIds.map(i => tpKey(t.topic, i)))) });
     this.txns.set(transactionalId, meta);
+  }
+
+  /**
+   * Forgets every transactional id, writing nothing: the control endpoint's reset, which deletes
+   * __transaction_state and the topics the transactions wrote to. Markers under way stop (they
+   * find their transaction gone). Producer ids are not handed out again. Returns how many ids
+   * were forgotten.
+   */
+  reset(): number {
+    const n = this.txns.size;
+    this.txns.clear();
+    return n;
   }
 
   close(): void {
@@ -685,6 +762,12 @@ export class TransactionCoordinator {
     this.completing.set(meta.transactionalId, done);
   }
 
+  /** The replica manager of the partition's leader (this node's when the leader is unknown or stopped: it answers NOT_LEADER_OR_FOLLOWER, and the marker is retried). */
+  private markerWriter(p: Partition): ReplicaManager {
+    const leader = p.leader === this.deps.nodeId || !this.deps.cluster.isAlive(p.leader) ? undefined : this.deps.replicasOf?.(p.leader);
+    return leader ?? this.deps.replicas;
+  }
+
   /** Waits until the markers of `transactionalId`'s transaction are written (tests, shutdown). */
   async settled(transactionalId?: string): Promise<void> {
     if (transactionalId !== undefined) await this.completing.get(transactionalId);
@@ -695,12 +778,13 @@ export class TransactionCoordinator {
     const coordinatorEpoch = this.coordinatorEpoch(meta.transactionalId);
     for (const key of [...meta.partitions]) {
       for (;;) {
-        if (this.closed) return;
+        // closed, or the transactional id moved to another coordinator, which sends the markers again
+        if (this.closed || this.txns.get(meta.transactionalId) !== meta) return;
         const { topic, partition } = tpOf(key);
         const p = this.deps.cluster.topic(topic)?.partitions[partition];
         if (resumed && p !== undefined && markerLanded(p, meta.producerId, meta.producerEpoch)) break;
         // a deleted topic's partition needs no marker (Kafka drops it from the transaction too)
-        const code = p === undefined || p.topic.deleted ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : await this.deps.replicas.appendMarker(p, meta.producerId, meta.producerEpoch, commit, coordinatorEpoch);
+        const code = p === undefined || p.topic.deleted ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : await this.markerWriter(p).appendMarker(p, meta.producerId, meta.producerEpoch, commit, coordinatorEpoch);
         if (code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) break;
         if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTION_COORDINATOR_FENCED) {
           // a newer epoch or coordinator wrote there since: this marker has nothing left to decide
