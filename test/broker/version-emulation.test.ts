@@ -4,13 +4,13 @@
 // than the emulated release advertised.
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 import { TestClient, requestFrame } from '../helpers/client.js';
 import { crossClientTest } from '../helpers/cross-client.js';
+import { runProcess, unavailable } from '../helpers/processes.js';
 import { SamsaProcess } from '../helpers/samsa-process.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { API_SPECS } from '../../src/protocol/messages/index.js';
@@ -173,47 +173,8 @@ async function recordingBroker(t: any, version: string) {
   return { b, requests, beyond };
 }
 
-const live = new Set<number>();
-t.teardown(() => {
-  for (const pid of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-function kcat(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const pid = child.pid;
-    if (pid !== undefined) live.add(pid);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', d => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', d => (stderr += d));
-    const timer = setTimeout(() => {
-      if (pid !== undefined) process.kill(pid, 'SIGKILL');
-    }, 30_000);
-    child.on('error', err => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', code => {
-      clearTimeout(timer);
-      if (pid !== undefined) live.delete(pid);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
-}
-
-const kcatMissing = await kcat(['-V']).then(
-  r => (r.code === 0 ? null : `kcat -V exited with ${r.code}`),
-  (err: Error) => `kcat cannot run: ${err.message}`,
-);
+const kcat = (args: string[], input = '') => runProcess('kcat', args, { input, timeoutMs: 30_000 });
+const kcatMissing = await unavailable('kcat', ['-V']);
 
 for (const version of ['2.0', '2.8', '3.0']) {
   crossClientTest(t, `kcat (librdkafka) against Kafka ${version}: metadata, produce, consume`, 'kcat', kcatMissing, async t => {

@@ -9,89 +9,18 @@
 // SAMSA_REQUIRE_CROSS_CLIENT=1. The library is the system's: /usr/bin/python3.
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON from another process */
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { testBroker, waitFor } from '../helpers/broker.js';
+import { checkExactlyOnce } from '../helpers/log-values.js';
 import { crossClientTest } from '../helpers/cross-client.js';
-import { decodeBatches } from '../../src/protocol/records.js';
+import { PYTHON, pythonModuleMissing, runProcess } from '../helpers/processes.js';
 import type { RunningBroker } from '../../src/index.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/idempotent_producer.py', import.meta.url));
 const RETRY = { retries: 10, initialRetryTime: 50, maxRetryTime: 500 };
 
-/** Runs a command; resolves with its exit code and output. The child is killed by its PID after `timeoutMs`, and when the test file ends. */
-const live = new Set<number>();
-t.teardown(() => {
-  for (const pid of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-});
-function run(cmd: string, args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-    const pid = child.pid!;
-    live.add(pid);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // exited meanwhile
-      }
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms; stdout ${stdout}; stderr ${stderr}`));
-    }, timeoutMs);
-    child.on('error', err => {
-      clearTimeout(timer);
-      live.delete(pid);
-      reject(err);
-    });
-    child.on('close', code => {
-      clearTimeout(timer);
-      live.delete(pid);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const confluentMissing = await run(PYTHON, ['-c', 'import confluent_kafka'], 10_000).then(
-  r => (r.code === 0 ? null : `\`${PYTHON} -c "import confluent_kafka"\` exited with ${r.code}: ${r.stderr.trim().split('\n').pop()}`),
-  err => `${PYTHON} cannot run: ${(err as Error).message}`,
-);
-
-/** Every value in the topic's log, read from the partitions' logs themselves. */
-async function logValues(b: RunningBroker, topic: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of b.cluster.topic(topic)!.partitions) {
-    let offset = p.log.logStartOffset;
-    while (offset < p.log.highWatermark) {
-      const read = await p.log.read(offset, 1 << 20, true, p.log.highWatermark);
-      const before = offset;
-      for (const bytes of read.records) {
-        for (const batch of decodeBatches(bytes)) {
-          offset = Math.max(offset, batch.baseOffset + batch.lastOffsetDelta + 1);
-          for (const r of batch.records) out.push(r.value!.toString());
-        }
-      }
-      if (offset === before) break;
-    }
-  }
-  return out;
-}
-
-/** Values 0 … count-1 are each in the log exactly once, and nothing else is. */
-async function checkExactlyOnce(t: Test, b: RunningBroker, topic: string, count: number): Promise<void> {
-  const values = (await logValues(b, topic)).map(Number).sort((x, y) => x - y);
-  t.same(values, Array.from({ length: count }, (_, i) => i), `${topic}: each of the ${count} values once`);
-}
+const confluentMissing = await pythonModuleMissing('confluent_kafka');
 
 async function cluster(t: Test, topic: string, partitions = 1): Promise<RunningBroker> {
   const b = await testBroker(t, { nodes: 3, config: { 'default.replication.factor': 3, 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 } });
@@ -158,7 +87,7 @@ crossClientTest(t, 'an idempotent confluent-kafka-python producer retries inject
   b.control.injectError({ apiKey: 'Produce', errorCode: 'NOT_LEADER_OR_FOLLOWER', topic, count: 2 });
   b.control.injectError({ apiKey: 'Produce', errorCode: 'REQUEST_TIMED_OUT', topic, count: 2 });
   b.control.dropConnections({ apiKey: 'Produce', count: 1 });
-  const res = await run(PYTHON, [SCRIPT, b.bootstrapServers, topic, '12']);
+  const res = await runProcess(PYTHON, [SCRIPT, b.bootstrapServers, topic, '12'], { timeoutMs: 90_000 });
   t.equal(res.code, 0, res.stderr);
   const report = JSON.parse(res.stdout.trim().split('\n').pop()!);
   t.same(report, { delivered: 12, errors: [] }, 'every message delivered, none failed');

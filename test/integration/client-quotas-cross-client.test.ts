@@ -11,63 +11,26 @@
 // with the reason, or fails it when SAMSA_REQUIRE_CROSS_CLIENT=1.
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON from other processes, responses decoded at run time */
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 import { ZERO_UUID, body, createTopic, latest, valuesOf } from '../helpers/kafka.js';
 import { crossClientTest } from '../helpers/cross-client.js';
+import { PYTHON, pythonModuleMissing, runProcess } from '../helpers/processes.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/quota_client.py', import.meta.url));
 const RUN_TIMEOUT_MS = 60_000;
 const COUNT = 8;
 const SIZE = 1000;
 
-const live = new Set<number>();
-t.teardown(() => {
-  for (const pid of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-function py(command: string, req: unknown): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT, command, broker.bootstrap], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-    const pid = child.pid;
-    if (pid !== undefined) live.add(pid);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', d => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', d => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', code => {
-      clearTimeout(timer);
-      if (pid !== undefined) live.delete(pid);
-      if (code === 0) resolve(JSON.parse(stdout));
-      else reject(new Error(`quota_client.py ${command} exited with ${code ?? child.signalCode}\nstdout:\n${stdout}\nstderr:\n${stderr.slice(-8000)}`));
-    });
-    child.stdin.end(JSON.stringify(req));
-  });
+async function py(command: string, req: unknown): Promise<any> {
+  const r = await runProcess(PYTHON, [SCRIPT, command, broker.bootstrap], { input: JSON.stringify(req), timeoutMs: RUN_TIMEOUT_MS });
+  if (r.code !== 0) throw new Error(`quota_client.py ${command} exited with ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr.slice(-8000)}`);
+  return JSON.parse(r.stdout);
 }
 
-function unavailable(module: string): Promise<string | null> {
-  return new Promise(resolve => {
-    const child = spawn(PYTHON, ['-c', `import ${module}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', d => (stderr += d));
-    child.on('error', err => resolve(`${PYTHON} cannot run: ${err.message}`));
-    child.on('close', code => resolve(code === 0 ? null : `\`${PYTHON} -c 'import ${module}'\` exited with ${code}: ${stderr.trim().split('\n').pop()}`));
-  });
-}
-
-const confluentMissing = await unavailable('confluent_kafka');
-const kafkaPythonMissing = await unavailable('kafka');
+const confluentMissing = await pythonModuleMissing('confluent_kafka');
+const kafkaPythonMissing = await pythonModuleMissing('kafka');
 
 const broker = await testBroker(t, { config: { 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
 const raw = await testClient(t, broker);

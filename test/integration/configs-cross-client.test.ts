@@ -10,14 +10,13 @@
 // them when SAMSA_REQUIRE_CROSS_CLIENT=1.
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON from another process, kafkajs results */
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
 import type { RunningBroker } from '../../src/index.js';
 import { testBroker } from '../helpers/broker.js';
 import { crossClientTest } from '../helpers/cross-client.js';
+import { PYTHON, pythonModuleMissing, runProcess, unavailable } from '../helpers/processes.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/configs_client.py', import.meta.url));
 const RUN_TIMEOUT_MS = 30_000;
 
@@ -28,71 +27,15 @@ const DYNAMIC_TOPIC_CONFIG = 1;
 const DYNAMIC_BROKER_CONFIG = 2;
 const DEFAULT_CONFIG = 5;
 
-// ---------------------------------------------------------------------------------------------
-// The Python script: always with a timeout, killed by its pid if it overruns or the test ends.
-
-const live = new Set<number>();
-t.teardown(() => {
-  for (const pid of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-function run(args: string[], input: string, timeoutMs = RUN_TIMEOUT_MS): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-    const pid = child.pid;
-    if (pid !== undefined) live.add(pid);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', d => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', d => (stderr += d));
-    const timer = setTimeout(() => {
-      if (pid !== undefined) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
-      }
-      reject(new Error(`${args.join(' ')} did not finish within ${timeoutMs} ms; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', err => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', code => {
-      clearTimeout(timer);
-      if (pid !== undefined) live.delete(pid);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(input);
-  });
-}
-
 async function python(broker: RunningBroker, command: string, req: unknown): Promise<any> {
-  const r = await run([SCRIPT, command, broker.bootstrap], JSON.stringify(req));
+  const r = await runProcess(PYTHON, [SCRIPT, command, broker.bootstrap], { input: JSON.stringify(req), timeoutMs: RUN_TIMEOUT_MS });
   if (r.code !== 0) throw new Error(`configs_client.py ${command} exited with ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
-async function missing(check: string): Promise<string | null> {
-  try {
-    const r = await run(['-c', check], '', 10_000);
-    return r.code === 0 ? null : `\`${PYTHON} -c "${check}"\` exited with ${r.code}: ${r.stderr.trim().split('\n').pop()}`;
-  } catch (err) {
-    return `${PYTHON} cannot run: ${(err as Error).message}`;
-  }
-}
-
 const [confluentMissing, incrementalMissing] = await Promise.all([
-  missing('import confluent_kafka'),
-  missing('from confluent_kafka.admin import AlterConfigOpType'),
+  pythonModuleMissing('confluent_kafka'),
+  unavailable(PYTHON, ['-c', 'from confluent_kafka.admin import AlterConfigOpType']),
 ]);
 
 // ---------------------------------------------------------------------------------------------

@@ -8,114 +8,17 @@
 // SAMSA_REQUIRE_CROSS_CLIENT=1. The libraries are the system's: /usr/bin/python3.
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON from other processes */
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { testBroker, waitFor } from '../helpers/broker.js';
+import { checkExactlyOnce } from '../helpers/log-values.js';
 import { crossClientTest } from '../helpers/cross-client.js';
-import { decodeBatches } from '../../src/protocol/records.js';
+import { PYTHON, pythonModuleMissing, runProcess, unavailable } from '../helpers/processes.js';
 import type { RunningBroker } from '../../src/index.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./python/faults_client.py', import.meta.url));
 
-const live = new Set<number>();
-t.teardown(() => {
-  for (const pid of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-});
-
-/** A child process whose stdout lines go to `onLine`; resolves with its exit code and output. */
-function spawnLines(cmd: string, args: string[], onLine: (line: string, write: (s: string) => void) => void = () => {}, timeoutMs = 120_000): Promise<{ code: number | null; lines: string[]; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-    const pid = child.pid!;
-    live.add(pid);
-    const lines: string[] = [];
-    let pending = '';
-    let stderr = '';
-    const write = (s: string) => child.stdin.write(s);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      pending += d;
-      let nl;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        lines.push(line);
-        onLine(line, write);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.on('error', () => {});
-    const timer = setTimeout(() => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // exited meanwhile
-      }
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms; output ${lines.join('\n')}; stderr ${stderr}`));
-    }, timeoutMs);
-    child.on('error', err => {
-      clearTimeout(timer);
-      live.delete(pid);
-      reject(err);
-    });
-    child.on('close', code => {
-      clearTimeout(timer);
-      live.delete(pid);
-      resolve({ code, lines, stderr });
-    });
-  });
-}
-
-async function unavailable(cmd: string, args: string[]): Promise<string | null> {
-  try {
-    const r = await spawnLines(cmd, args, undefined, 10_000);
-    return r.code === 0 ? null : `\`${cmd} ${args.join(' ')}\` exited with ${r.code}: ${r.stderr.trim().split('\n').pop()}`;
-  } catch (err) {
-    return `\`${cmd}\` cannot run: ${(err as Error).message}`;
-  }
-}
-
-const [kcatMissing, confluentMissing] = await Promise.all([unavailable('kcat', ['-V']), unavailable(PYTHON, ['-c', 'import confluent_kafka'])]);
-
-/** Every value in the topic's log, read from the partitions' logs themselves. */
-async function logValues(b: RunningBroker, topic: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of b.cluster.topic(topic)!.partitions) {
-    let offset = p.log.logStartOffset;
-    while (offset < p.log.highWatermark) {
-      const read = await p.log.read(offset, 1 << 20, true, p.log.highWatermark);
-      const before = offset;
-      for (const bytes of read.records) {
-        for (const batch of decodeBatches(bytes)) {
-          offset = Math.max(offset, batch.baseOffset + batch.lastOffsetDelta + 1);
-          for (const r of batch.records) out.push(r.value!.toString());
-        }
-      }
-      if (offset === before) break;
-    }
-  }
-  return out;
-}
-
-/** Checks that values 0 … count-1 are each in the log exactly once. */
-async function checkExactlyOnce(t: Test, b: RunningBroker, topic: string, count: number): Promise<void> {
-  const values = await logValues(b, topic);
-  const seen = new Map<string, number>();
-  for (const v of values) seen.set(v, (seen.get(v) ?? 0) + 1);
-  const missing = [];
-  for (let i = 0; i < count; i++) if (!seen.has(String(i))) missing.push(i);
-  const doubled = [...seen].filter(([, n]) => n > 1).map(([v]) => v);
-  t.same(missing, [], `${topic}: no value lost`);
-  t.same(doubled, [], `${topic}: no value written twice`);
-  t.equal(values.length, count, `${topic}: ${count} records in the log`);
-}
+const [kcatMissing, confluentMissing] = await Promise.all([unavailable('kcat', ['-V']), pythonModuleMissing('confluent_kafka')]);
 
 /** The faults, one per step: nodes stop and start, every leader moves to another replica. */
 function faultSteps(b: RunningBroker, topic: string): (() => Promise<void>)[] {
@@ -189,10 +92,13 @@ crossClientTest(t, 'confluent-kafka-python: an idempotent producer and a consume
   const every = 200;
   const count = every * (steps.length + 1);
   let step = 0;
-  const done = await spawnLines(PYTHON, [SCRIPT, 'produce', b.bootstrapServers, topic, String(count), String(every)], (line, write) => {
-    if (!line.startsWith('checkpoint')) return;
-    const fault = steps[step++];
-    void (fault ? fault() : Promise.resolve()).then(() => write('go\n'));
+  const done = await runProcess(PYTHON, [SCRIPT, 'produce', b.bootstrapServers, topic, String(count), String(every)], {
+    timeoutMs: 120_000,
+    onLine(line, write) {
+      if (!line.startsWith('checkpoint')) return;
+      const fault = steps[step++];
+      void (fault ? fault() : Promise.resolve()).then(() => write('go\n'));
+    },
   });
   t.equal(done.code, 0, done.stderr);
   t.equal(step, steps.length, 'every fault happened while producing');
@@ -201,7 +107,7 @@ crossClientTest(t, 'confluent-kafka-python: an idempotent producer and a consume
   t.equal(report.delivered, count);
   await checkExactlyOnce(t, b, topic, count);
   // a consumer group reads it all back while a node stops and starts
-  const consuming = spawnLines(PYTHON, [SCRIPT, 'consume', b.bootstrapServers, topic, 'confluent-faults-group', String(count)]);
+  const consuming = runProcess(PYTHON, [SCRIPT, 'consume', b.bootstrapServers, topic, 'confluent-faults-group', String(count)], { timeoutMs: 120_000 });
   await b.stopNode(1);
   await b.startNode(1);
   const read = await consuming;
@@ -213,7 +119,7 @@ crossClientTest(t, 'confluent-kafka-python: an idempotent producer and a consume
 crossClientTest(t, 'kcat -L lists the three brokers, and the replicas and ISRs of a topic', 'kcat', kcatMissing, async t => {
   const topic = 'kcat-listed';
   const b = await cluster(t, topic);
-  const out = await spawnLines('kcat', ['-b', b.bootstrap, '-L', '-t', topic, '-m', '10']);
+  const out = await runProcess('kcat', ['-b', b.bootstrap, '-L', '-t', topic, '-m', '10']);
   t.equal(out.code, 0, out.stderr);
   const text = out.lines.join('\n');
   t.match(text, /3 brokers:/);
@@ -221,6 +127,6 @@ crossClientTest(t, 'kcat -L lists the three brokers, and the replicas and ISRs o
   t.match(text, /3 partitions:/);
   t.equal((text.match(/replicas: \d+,\d+, isrs: \d+,\d+/g) ?? []).length, 3, 'two replicas, both in sync, per partition');
   await b.stopNode(2);
-  const after = await spawnLines('kcat', ['-b', b.bootstrap, '-L', '-t', topic, '-m', '10']);
+  const after = await runProcess('kcat', ['-b', b.bootstrap, '-L', '-t', topic, '-m', '10']);
   t.match(after.lines.join('\n'), /2 brokers:/, 'a stopped node is no longer listed');
 });

@@ -358,14 +358,7 @@ export class GroupCoordinator {
   resign(p: Partition): void {
     if (p.topic.name !== OFFSETS_TOPIC) return;
     const ids = this.groupsOfPartition(p.index, p.topic.partitions.length);
-    for (const groupId of ids) {
-      const group = this.groups.get(groupId);
-      for (const m of group?.members.values() ?? []) {
-        group!.completeJoin(m, joinError(ErrorCode.NOT_COORDINATOR, m.memberId));
-        group!.completeSync(m, { errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: EMPTY_ASSIGNMENT });
-      }
-      this.forgetGroup(groupId, true);
-    }
+    this.unloadGroups(ids);
     if (ids.size > 0) this.log.info({ partition: p.index, groups: ids.size }, 'no longer coordinating a partition of __consumer_offsets');
   }
 
@@ -1882,13 +1875,11 @@ export class GroupCoordinator {
   }
 
   /**
-   * Forgets every group, committed offset and pending transactional offset, writing nothing: the
-   * control endpoint's reset, which deletes __consumer_offsets (deleting a topic does not tell
-   * the coordinator). Parked JoinGroup and SyncGroup requests are answered NOT_COORDINATOR, so
-   * their members look for the coordinator again. Returns how many groups were forgotten.
+   * Forgets groups (metadata, offsets, pending transactional offsets) without writing anything;
+   * their members' parked JoinGroup and SyncGroup requests are answered NOT_COORDINATOR, so they
+   * look for the coordinator again.
    */
-  reset(): number {
-    const ids = new Set([...this.groups.keys(), ...this.consumer.groupIds(), ...this.offsets.keys()]);
+  private unloadGroups(ids: Iterable<string>): void {
     for (const groupId of ids) {
       const group = this.groups.get(groupId);
       for (const m of group?.members.values() ?? []) {
@@ -1897,6 +1888,17 @@ export class GroupCoordinator {
       }
       this.forgetGroup(groupId, true);
     }
+  }
+
+  /**
+   * Forgets every group, committed offset and pending transactional offset, writing nothing: the
+   * control endpoint's reset, which deletes __consumer_offsets (deleting a topic does not tell
+   * the coordinator). Parked JoinGroup and SyncGroup requests are answered NOT_COORDINATOR, so
+   * their members look for the coordinator again. Returns how many groups were forgotten.
+   */
+  reset(): number {
+    const ids = new Set([...this.groups.keys(), ...this.consumer.groupIds(), ...this.offsets.keys()]);
+    this.unloadGroups(ids);
     for (const t of this.pendingExpiry.values()) t.cancel();
     this.pendingExpiry.clear();
     this.foreign.clear();
