@@ -23,7 +23,7 @@ import { META_PROPERTIES, MetadataStore } from './cluster/metadata-store.js';
 import { kafkaRelease } from './cluster/kafka-versions.js';
 import { ClusterControl } from './control/control.js';
 import { FaultInjector } from './control/faults.js';
-import { startControlServer, type ControlServer } from './control/http.js';
+import type { ControlServer } from './control/http.js';
 
 export interface BrokerOptions {
   /** TCP port of the first listener (of node 0 when there are several nodes); 0 picks a free one. Default: the port of `listeners`, else 9092. */
@@ -277,6 +277,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   let controlServer: ControlServer | null = null;
   if (opts.controlPort !== undefined) {
     try {
+      // loaded only when asked for: node:http costs the process memory
+      const { startControlServer } = await import('./control/http.js');
       controlServer = await startControlServer(control, { host: opts.controlHost ?? '127.0.0.1', port: opts.controlPort, log });
     } catch (err) {
       for (const node of nodes) await node.stop(true);

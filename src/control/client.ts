@@ -1,6 +1,5 @@
 // A client of the HTTP control endpoint (src/control/http.ts), for `samsa ctl` and for programs
 // that drive a broker running in another process.
-import http from 'node:http';
 import type { ClusterStatus, NodeStatus, PartitionStatus, ResetResult } from './control.js';
 import type { DelayRuleSpec, DropRuleSpec, ErrorRuleSpec, FaultRule } from './faults.js';
 
@@ -32,8 +31,10 @@ export class ControlClient {
   }
 
   /** Sends a request; resolves with the JSON answer, rejects with ControlRequestError (the server's message) or a connection error. */
-  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const text = body === undefined ? '' : JSON.stringify(body);
+    // node:http costs the broker process memory at start; only `samsa ctl` needs it
+    const { default: http } = await import('node:http');
     return new Promise<T>((resolve, reject) => {
       const req = http.request(
         { host: this.host, port: this.port, method, path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },

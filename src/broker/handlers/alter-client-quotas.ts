@@ -4,7 +4,6 @@
 // and a request that would take more than 10,000 changes is refused whole (POLICY_VIOLATION).
 // Kafka's error response answers each requested entry, its entity copied, with the error; the
 // message is Kafka's default text for the code (Errors.message()), not the exception's.
-import { lookup } from 'node:dns/promises';
 import type { Handler, HandlerResult, RequestContext } from '../handler.js';
 import { entityToString, ipNamesToResolve } from '../../cluster/client-quotas.js';
 import { ErrorCode, errorMessage } from '../../protocol/errors.js';
@@ -19,6 +18,9 @@ import {
 /** The host names (not address literals) of IP entities that resolve, as Kafka's InetAddress.getByName. */
 async function resolvable(names: string[]): Promise<Set<string>> {
   const ok = new Set<string>();
+  if (names.length === 0) return ok;
+  // loaded on first use: a broker that never resolves a name does not carry the resolver
+  const { lookup } = await import('node:dns/promises');
   await Promise.all(
     names.map(name =>
       lookup(name).then(
