@@ -414,7 +414,8 @@ export class Cluster {
       this.setLeader(p, preferred);
     } else {
       if (p.leader >= 0) return ErrorCode.ELECTION_NOT_NEEDED;
-      const chosen = this.firstLiveInSync(p) >= 0 ? this.firstLiveInSync(p) : (p.replicas.find(id => this.isAlive(id)) ?? -1);
+      const inSync = this.firstLiveInSync(p);
+      const chosen = inSync >= 0 ? inSync : (p.replicas.find(id => this.isAlive(id)) ?? -1);
       if (chosen < 0) return ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE;
       if (!p.isr.includes(chosen)) p.isr = [chosen];
       this.setLeader(p, chosen);
@@ -505,8 +506,8 @@ export class Cluster {
     p.isr = isr.length > 0 ? isr : replicas.filter(id => this.isAlive(id)).slice(0, 1);
     p.partitionEpoch++;
     this.metadataVersion++;
+    // a removed or stopped leader (or none) gives way to the first live in-sync replica
     if (!replicas.includes(p.leader) || !this.isAlive(p.leader)) this.setLeader(p, this.firstLiveInSync(p));
-    else if (p.leader < 0) this.setLeader(p, this.firstLiveInSync(p));
   }
 
   /** Partitions with a reassignment under way. */

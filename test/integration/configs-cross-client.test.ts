@@ -11,7 +11,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON from another process, kafkajs results */
 import t, { type Test } from 'tap';
 import { fileURLToPath } from 'node:url';
-import { Kafka, Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { adminFor, producerFor } from '../helpers/kafkajs-admin.js';
 import type { RunningBroker } from '../../src/index.js';
 import { testBroker } from '../helpers/broker.js';
 import { crossClientTest } from '../helpers/cross-client.js';
@@ -43,20 +44,6 @@ const [confluentMissing, incrementalMissing] = await Promise.all([
 
 const kafkaFor = (broker: RunningBroker): Kafka =>
   new Kafka({ clientId: 'samsa-configs-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 } });
-
-async function adminFor(t: Test, kafka: Kafka): Promise<Admin> {
-  const admin = kafka.admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
-  return admin;
-}
-
-async function producerFor(t: Test, kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  return producer;
-}
 
 /** What a kafkajs call failed with: the Kafka error type, from the error or the one it wraps. */
 async function failure(p: Promise<unknown>): Promise<string | null> {

@@ -20,7 +20,7 @@ import t, { type Test } from 'tap';
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import type { RunningBroker } from '../../src/index.js';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
-import { committed, logEnds } from '../helpers/kafkajs-admin.js';
+import { adminFor, committed, logEnds } from '../helpers/kafkajs-admin.js';
 import type { TestClient } from '../helpers/client.js';
 import { readContiguous } from '../helpers/kafka.js';
 import { CONTROL_BIT, TRANSACTIONAL_BIT } from '../../src/protocol/records.js';
@@ -35,13 +35,6 @@ interface Teardown {
 
 const kafkaFor = (broker: RunningBroker, clientId: string): Kafka =>
   new Kafka({ clientId, brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 50, maxRetryTime: 1000 } });
-
-async function adminFor(t: Teardown, kafka: Kafka): Promise<Admin> {
-  const admin = kafka.admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
-  return admin;
-}
 
 /** A connected producer, disconnected when the test ends; transactional when given an id. */
 async function producerFor(t: Teardown, kafka: Kafka, opts: { idempotent?: boolean; transactionalId?: string } = {}): Promise<Producer> {

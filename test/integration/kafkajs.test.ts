@@ -4,7 +4,8 @@
 // Samsa's decodeBatches. kafkajs's consumer needs consumer groups, which are not built yet, so the
 // read-back goes below it.
 import t, { type Test } from 'tap';
-import { CompressionTypes, Kafka, Partitioners, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
+import { adminFor, producerFor } from '../helpers/kafkajs-admin.js';
 import type { RunningBroker } from '../../src/index.js';
 import { decodeBatches, Compression, COMPRESSION_MASK } from '../../src/protocol/records.js';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
@@ -13,20 +14,6 @@ import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 
 const kafkaFor = (broker: RunningBroker, clientId = 'samsa-kafkajs-test'): Kafka =>
   new Kafka({ clientId, brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 500 } });
-
-async function adminFor(t: Test, kafka: Kafka): Promise<Admin> {
-  const admin = kafka.admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
-  return admin;
-}
-
-async function producerFor(t: Test, kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  return producer;
-}
 
 /** An error kafkajs raised, reduced to what a caller inspects: its class, Kafka error type and nested errors. */
 async function kafkajsError(
