@@ -5,6 +5,7 @@ import pino from 'pino';
 import { parseProperties } from './cluster/configs.js';
 import { KAFKA_VERSIONS } from './cluster/kafka-versions.js';
 import { addCtlCommand } from './control/ctl.js';
+import { addDevCertCommand } from './security/dev-cert.js';
 import { startBroker, type RunningBroker } from './index.js';
 
 const collect = (value: string, previous: string[]) => previous.concat([value]);
@@ -70,5 +71,6 @@ export async function main(argv: string[], version: string): Promise<void> {
     });
 
   addCtlCommand(program);
+  addDevCertCommand(program);
   await program.parseAsync(argv);
 }

@@ -15,6 +15,10 @@ import { ProducerIdManager } from './broker/producer-ids.js';
 import { Cluster, type ClusterNode } from './cluster/cluster.js';
 import { BrokerConfig } from './cluster/configs.js';
 import { parseListener, type ListenerAddress } from './cluster/listeners.js';
+import { SECURITY_PROTOCOLS, type SecurityProtocol } from './security/principal.js';
+import { parseAddScram } from './security/scram-credentials.js';
+import { checkAuthorizerConfig } from './security/authorizer.js';
+import type { OAuthBearerValidator } from './security/sasl/mechanism.js';
 import { ErrorCode, KafkaError } from './protocol/errors.js';
 import { randomUuid } from './protocol/wire.js';
 import { MemoryLogFactory } from './storage/memory-log.js';
@@ -58,6 +62,14 @@ export interface BrokerOptions {
   controlPort?: number;
   /** Interface the control endpoint listens on; default 127.0.0.1. */
   controlHost?: string;
+  /**
+   * SCRAM credentials to create at start, in kafka-storage's --add-scram syntax, e.g.
+   * 'SCRAM-SHA-256=[name=alice,password=alice-secret]' (iterations=, salt=, saltedpassword= too).
+   * Existing credentials of the same user and mechanism are replaced.
+   */
+  addScram?: string[];
+  /** Validates OAUTHBEARER tokens (returns the principal and expiry, or null/throws to refuse) instead of Kafka's unsecured-JWT checks. */
+  oauthBearerValidator?: OAuthBearerValidator;
 }
 
 /** One node of a running cluster. */
@@ -68,6 +80,8 @@ export interface RunningNode {
   readonly port: number;
   /** Whether it is running. */
   readonly running: boolean;
+  /** host:port of its listener of this name (e.g. SASL_SSL); throws when it has none. */
+  addressOf(listenerName: string): string;
   /** Its broker's internals while it runs (tests and tools in this repository). */
   readonly broker: Broker | null;
 }
@@ -77,6 +91,8 @@ export interface RunningBroker {
   readonly bootstrap: string;
   /** Every node's host:port, comma-separated (librdkafka's and Java's bootstrap.servers). */
   readonly bootstrapServers: string;
+  /** Every node's host:port of its listener of this name (e.g. SASL_SSL), comma-separated. */
+  bootstrapFor(listenerName: string): string;
   readonly host: string;
   readonly port: number;
   readonly nodeId: number;
@@ -154,6 +170,10 @@ function openDataDir(
   for (const dir of dirs) if (!owned.has(dir)) void logs.removeStray(dir);
   // client quotas are kept in a file of their own (samsa-client-quotas.json)
   cluster.clientQuotas.openIn(dataDir);
+  cluster.scramCredentials.openIn(dataDir);
+  cluster.acls.openIn(dataDir);
+  // SCRAM credentials (samsa-scram-credentials.json)
+  cluster.scramCredentials.openIn(dataDir);
   // finalized feature levels too (samsa-features.json)
   cluster.features.openIn(dataDir);
   return cluster;
@@ -187,7 +207,10 @@ function parseListeners(values: string[], what: string, protocols: Map<string, s
     names.add(l.name);
     const protocol = protocols.get(l.name);
     if (protocol === undefined) throw new Error(`${what}: no security protocol for listener ${l.name} in listener.security.protocol.map`);
-    if (protocol !== 'PLAINTEXT') throw new Error(`${what}: listener ${l.name} uses ${protocol}, which is not built yet: Samsa serves PLAINTEXT only`);
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(protocol)) {
+      throw new Error(`listener.security.protocol.map: ${protocol} (of listener ${l.name}) is not a security protocol: ${SECURITY_PROTOCOLS.join(', ')}`);
+    }
+    l.securityProtocol = protocol as SecurityProtocol;
   }
   return out;
 }
@@ -198,9 +221,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   const split = splitConfig(given);
   const config = new BrokerConfig(split.kafka);
   const release = opts.kafkaVersion === undefined ? null : kafkaRelease(opts.kafkaVersion);
+  checkAuthorizerConfig(config);
+  const scramUsers = (opts.addScram ?? []).map(spec => parseAddScram(spec));
   const firstId = config.int('node.id');
   const log = opts.logger ?? pino({ level: opts.logLevel ?? 'silent' });
-  for (const name of config.unknown) log.warn({ config: name }, 'The configuration was supplied but isn\'t a known config.');
+  for (const name of config.unknown.filter(n => !n.startsWith('listener.name.'))) log.warn({ config: name }, 'The configuration was supplied but isn\'t a known config.');
   const count = opts.nodes ?? split.nodes ?? 1;
   if (!Number.isInteger(count) || count < 1 || count > 64) throw new Error(`nodes: ${count} is not a number of nodes from 1 to 64`);
   if (opts.ports !== undefined && opts.ports.length !== count) throw new Error(`ports: ${opts.ports.length} ports given for ${count} nodes`);
@@ -247,8 +272,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     cluster = new Cluster({ clusterId, nodes: clusterNodes, config, logs: new MemoryLogFactory(clock), random: randomBytes, log, schedule: (fn, ms) => clock.setTimeout(fn, ms) });
   }
   if (release !== null) cluster.features.emulate(release);
+  for (const spec of scramUsers) cluster.scramCredentials.add(spec);
   cluster.settleLeadership();
-  const shared = { cluster, clock, log, dataDir: dataDir ?? null, producerIds: new ProducerIdManager(dataDir ?? null), peers: new Map<number, Broker>() };
+  const shared = { cluster, clock, log, dataDir: dataDir ?? null, producerIds: new ProducerIdManager(dataDir ?? null), peers: new Map<number, Broker>(), security: { oauthBearerValidator: opts.oauthBearerValidator } };
   const nodes = specs.map(s => new BrokerNode(s.nodeId, s.config, s.bind, shared));
   const tasks = new LogTasks(cluster, config, clock, log);
   const started: BrokerNode[] = [];
@@ -263,8 +289,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
     throw err;
   }
   tasks.start();
-  const address = (node: BrokerNode) => {
-    const l = node.endpoints[0]!;
+  const address = (node: BrokerNode, listenerName?: string) => {
+    const l = listenerName === undefined ? node.endpoints[0]! : node.endpoints.find(e => e.name === listenerName);
+    if (l === undefined) throw new Error(`node ${node.nodeId} has no listener named ${listenerName}`);
     const host = l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host;
     return `${host.includes(':') ? `[${host}]` : host}:${l.port}`;
   };
@@ -288,7 +315,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
       throw err;
     }
   }
-  log.info({ bootstrap, bootstrapServers: nodes.map(address).join(','), clusterId, nodeId: first.nodeId, nodes: nodes.map(n => n.nodeId), ...(controlServer === null ? {} : { controlPort: controlServer.port }) }, 'broker started');
+  log.info({ bootstrap, bootstrapServers: nodes.map(n => address(n)).join(','), clusterId, nodeId: first.nodeId, nodes: nodes.map(n => n.nodeId), ...(controlServer === null ? {} : { controlPort: controlServer.port }) }, 'broker started');
   const nodeOf = (nodeId: number): BrokerNode => {
     const node = nodes.find(n => n.nodeId === nodeId);
     if (node === undefined) throw new Error(`there is no node ${nodeId}`);
@@ -297,7 +324,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
   let closing: Promise<void> | null = null;
   return {
     bootstrap,
-    bootstrapServers: nodes.map(address).join(','),
+    bootstrapServers: nodes.map(n => address(n)).join(','),
     host: first.endpoints[0]!.host === '' ? '0.0.0.0' : first.endpoints[0]!.host,
     port: first.endpoints[0]!.port,
     nodeId: first.nodeId,
@@ -317,10 +344,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<RunningBrok
       get running() {
         return n.running;
       },
+      addressOf: (listenerName: string) => address(n, listenerName),
       get broker() {
         return n.broker;
       },
     })),
+    bootstrapFor: (listenerName: string) => nodes.map(n => address(n, listenerName)).join(','),
     stopNode: nodeId => nodeOf(nodeId).stop(),
     startNode: nodeId => nodeOf(nodeId).start(),
     moveLeader(topic, partition, nodeId) {

@@ -11,6 +11,7 @@ import { ProtocolError, Reader, Writer } from '../protocol/wire.js';
 import type { Clock } from './clock.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { QuotaManagers } from './quota-manager.js';
+import { Authorizer } from '../security/authorizer.js';
 import { ReplicaManager } from './replica-manager.js';
 import { NO_RESPONSE, type ConnectionInfo, type Handler, type HandlerResult, type RequestContext } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
@@ -19,6 +20,7 @@ import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator.js';
 import { randomBytes } from 'node:crypto';
 import { advertisedRange, answeredRange } from '../cluster/kafka-versions.js';
+import type { OAuthBearerValidator } from '../security/sasl/mechanism.js';
 
 const API_VERSIONS_KEY = 18;
 
@@ -27,7 +29,7 @@ for (const spec of API_SPECS) SPECS[spec.key] = spec;
 
 /** What dispatch decided for one frame. */
 export type Outcome =
-  | { kind: 'respond'; chunks: Buffer[] }
+  | { kind: 'respond'; chunks: Buffer[]; /** Close the connection once these are written, for this reason. */ thenClose?: string }
   | { kind: 'none' }
   | { kind: 'close'; reason: string };
 
@@ -45,6 +47,13 @@ export interface BrokerDeps {
   producerIds?: ProducerIdManager;
   /** Every node of the cluster by id, this one included (default: this one alone). */
   peers?: Map<number, Broker>;
+  /** Hooks of the embedding API for authentication. */
+  security?: BrokerSecurity;
+}
+
+export interface BrokerSecurity {
+  /** Validates OAUTHBEARER tokens instead of the unsecured-JWT checks (for development) Kafka does by default. */
+  oauthBearerValidator?: OAuthBearerValidator;
 }
 
 export class Broker {
@@ -61,10 +70,13 @@ export class Broker {
   readonly producerIds: ProducerIdManager;
   /** This node's client quota rates, against the cluster's quotas. */
   readonly quotas: QuotaManagers;
+  /** ACL authorization (authorizer.class.name), over the cluster's ACLs. */
+  readonly authorizer: Authorizer;
   /** Every node of the cluster by id, this one included. */
   readonly peers: Map<number, Broker>;
   /** The data directory (Kafka's log dir); null when the data is kept in memory. */
   readonly dataDir: string | null;
+  readonly security: BrokerSecurity;
   /** Debug logging costs the hot path nothing when it is off. */
   private readonly debug: boolean;
   private readonly stopListening: () => void;
@@ -84,8 +96,10 @@ export class Broker {
     }));
     this.producerIds = deps.producerIds ?? new ProducerIdManager(deps.dataDir ?? null);
     this.quotas = new QuotaManagers(deps.cluster.clientQuotas, deps.config);
+    this.authorizer = new Authorizer(deps.config, deps.cluster.acls, deps.log.child({ component: 'authorizer' }));
     this.peers = deps.peers ?? new Map();
     this.dataDir = deps.dataDir ?? null;
+    this.security = deps.security ?? {};
     this.peers.set(deps.nodeId, this);
     this.groups = new GroupCoordinator({
       nodeId: deps.nodeId,
@@ -259,6 +273,25 @@ export class Broker {
     body.errorCode = ErrorCode.UNSUPPORTED_VERSION;
     body.apiKeys = this.supportedApis();
     return { kind: 'respond', chunks: encodeResponse(spec, 0, correlationId, body) };
+  }
+}
+
+/** A request frame decoded outside dispatch (SASL authentication): its API, version and body, or why it cannot be. */
+export function decodeRequestFrame(frame: Buffer): { spec: ApiSpec; version: number; correlationId: number; clientId: string | null; request: unknown } | string {
+  try {
+    const r = new Reader(frame);
+    const apiKey = r.int16();
+    const version = r.int16();
+    const correlationId = r.int32();
+    const spec = apiKey >= 0 ? SPECS[apiKey] : undefined;
+    if (spec === undefined) return `unknown API key ${apiKey}`;
+    if (version < spec.minVersion || version > spec.maxVersion) return `unsupported version ${version} of API ${spec.name} (${apiKey})`;
+    const clientId = r.nullableString();
+    if (version >= spec.flexibleMin) r.skipTaggedFields();
+    return { spec, version, correlationId, clientId, request: spec.decodeRequest(r, version) };
+  } catch (err) {
+    if (err instanceof ProtocolError) return `cannot decode request: ${err.message}`;
+    throw err;
   }
 }
 

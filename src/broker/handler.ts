@@ -3,6 +3,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the boundary of generated code */
 import type { Logger } from 'pino';
 import type { Broker } from './broker.js';
+import type { KafkaPrincipal, SecurityProtocol } from '../security/principal.js';
 
 /** The connection a request arrived on, as handlers may need it. */
 export interface ConnectionInfo {
@@ -14,6 +15,10 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   /** The name of the listener the client connected through (PLAINTEXT, …): Metadata advertises the same listener of every node. */
   readonly listenerName: string;
+  /** The security protocol of that listener. */
+  readonly securityProtocol: SecurityProtocol;
+  /** Who the client is: User:ANONYMOUS until SSL or SASL authentication says otherwise. */
+  readonly principal: KafkaPrincipal;
   /** Closes the connection after this request (Kafka does so for acks=0 produce errors). */
   close(reason: string): void;
 }

@@ -7,8 +7,11 @@ import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.js';
 import type { BrokerConfig } from '../cluster/configs.js';
 import type { ListenerAddress } from '../cluster/listeners.js';
-import { Listener } from '../network/listener.js';
-import { Broker } from './broker.js';
+import { Listener, type ListenerOptions } from '../network/listener.js';
+import { ConnectionLimits } from '../network/limits.js';
+import { usesSasl, usesTls } from '../security/principal.js';
+import { checkSaslConfig } from '../security/sasl/mechanism.js';
+import { Broker, type BrokerSecurity } from './broker.js';
 import type { Clock } from './clock.js';
 import type { ProducerIdManager } from './producer-ids.js';
 
@@ -19,6 +22,7 @@ export interface NodeShared {
   dataDir: string | null;
   producerIds: ProducerIdManager;
   peers: Map<number, Broker>;
+  security?: BrokerSecurity;
 }
 
 export class BrokerNode {
@@ -52,14 +56,17 @@ export class BrokerNode {
    */
   async start(): Promise<void> {
     if (this.broker !== null) return;
-    const { cluster, clock, dataDir, producerIds, peers } = this.shared;
-    const broker = new Broker({ nodeId: this.nodeId, config: this.config, cluster, log: this.log, clock, dataDir, producerIds, peers });
+    const { cluster, clock, dataDir, producerIds, peers, security } = this.shared;
+    // a listener's TLS and SASL settings are checked before anything starts
+    const listenerOptions = await Promise.all(this.bind.map(l => this.listenerOptions(l)));
+    const broker = new Broker({ nodeId: this.nodeId, config: this.config, cluster, log: this.log, clock, dataDir, producerIds, peers, security });
     await broker.groups.load();
     await broker.transactions.load();
     const listeners: Listener[] = [];
     try {
+      const limits = new ConnectionLimits(this.config);
       for (const [i, l] of this.bind.entries()) {
-        const listener = new Listener(broker, this.log, l.host === '' ? '0.0.0.0' : l.host, l.port, l.name);
+        const listener = new Listener(broker, this.log, { ...listenerOptions[i]!, limits });
         listeners.push(listener);
         const port = await listener.listen();
         this.bind[i] = { ...l, port };
@@ -76,6 +83,22 @@ export class BrokerNode {
     if (node !== undefined) node.listeners = this.bind.map(l => ({ ...l }));
     cluster.startNode(this.nodeId);
     this.log.info({ nodeId: this.nodeId, listeners: this.bind.map(l => `${l.name}://${l.host}:${l.port}`) }, 'node started');
+  }
+
+  /** How a listener serves: its security protocol, and TLS options built from the ssl.* configs. */
+  private async listenerOptions(l: ListenerAddress): Promise<Omit<ListenerOptions, 'limits'>> {
+    const securityProtocol = l.securityProtocol ?? 'PLAINTEXT';
+    const base = { name: l.name, securityProtocol, host: l.host === '' ? '0.0.0.0' : l.host, port: l.port };
+    if (usesSasl(securityProtocol)) checkSaslConfig(this.config, l.name);
+    if (!usesTls(securityProtocol)) return base;
+    // loaded only for TLS listeners: node:tls costs the process memory
+    const [tlsModule, { tlsServerOptions, certificatePrincipal }] = await Promise.all([import('node:tls'), import('../security/tls.js')]);
+    const rules = this.config.staticText(`listener.name.${l.name.toLowerCase()}.ssl.principal.mapping.rules`) ?? this.config.str('ssl.principal.mapping.rules') ?? 'DEFAULT';
+    const options = tlsServerOptions(this.config, l.name);
+    if (String(options.ciphers ?? '').includes('@SECLEVEL=0')) {
+      this.log.warn({ listener: l.name }, 'the key store\'s certificate is signed with a digest OpenSSL calls too weak (e.g. SHA-1); served anyway, as Java does, at OpenSSL security level 0');
+    }
+    return { ...base, tls: { module: tlsModule.default, options, principalOf: cert => certificatePrincipal(cert, rules) } };
   }
 
   /**

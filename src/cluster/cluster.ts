@@ -7,6 +7,8 @@ import type { CleanerEntry } from '../storage/cleaner.js';
 import type { LogFactory, LogSettings, PartitionLog } from '../storage/log.js';
 import { Features } from './features.js';
 import { ClientQuotaStore } from './client-quotas.js';
+import { AclStore } from '../security/acls.js';
+import { ScramCredentialStore } from '../security/scram-credentials.js';
 import { DynamicConfigs } from './dynamic-configs.js';
 import { BrokerConfig, LONG_MAX, TOPIC_CONFIGS, parseConfigValue, topicConfigDef, type ConfigValue } from './configs.js';
 
@@ -839,6 +841,9 @@ export class Cluster {
 
   /** Client quotas (KIP-546): cluster-wide, as Kafka's controller keeps them; each node measures its own rates. */
   readonly clientQuotas = new ClientQuotaStore();
+  /** ACLs (CreateAcls, DeleteAcls): cluster-wide, as Kafka's controller keeps them. */
+  readonly acls = new AclStore();
+  readonly scramCredentials = new ScramCredentialStore();
 
   // ---- dynamic configs (AlterConfigs, IncrementalAlterConfigs) ---------------------------------
 

@@ -1,9 +1,13 @@
 // Kafka's listener syntax: NAME://host:port.
 
+import type { SecurityProtocol } from '../security/principal.js';
+
 export interface ListenerAddress {
   name: string;
   host: string;
   port: number;
+  /** From listener.security.protocol.map; PLAINTEXT when not resolved (advertised addresses need none). */
+  securityProtocol?: SecurityProtocol;
 }
 
 /** Parses one listener (NAME://host:port; an IPv6 host in brackets; an empty host means all interfaces). */

@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
 import type { Broker, Outcome } from '../broker/broker.js';
 import type { Timer } from '../broker/clock.js';
 import type { ConnectionInfo } from '../broker/handler.js';
+import type { KafkaPrincipal, SecurityProtocol } from '../security/principal.js';
+import type { ConnectionLimits } from './limits.js';
+import type { SaslAuthenticator } from './sasl-authenticator.js';
 
 /** Stop reading while this many response bytes wait in the socket for a slow reader. */
 const WRITE_HIGH_WATER = 8 * 1024 * 1024;
@@ -16,13 +19,31 @@ const QUEUED_HIGH_WATER = 16 * 1024 * 1024;
 
 const unmapIPv4 = (addr: string | undefined): string => (addr ?? '').replace(/^::ffff:/, '');
 
+export interface ConnectionOptions {
+  /** socket.request.max.bytes */
+  maxRequestSize: number;
+  listenerName: string;
+  securityProtocol: SecurityProtocol;
+  /** User:ANONYMOUS, or the client certificate's principal on SSL listeners. */
+  principal: KafkaPrincipal;
+  /** The node's connection limits and its bound on unhandled request bytes. */
+  limits: ConnectionLimits;
+  /** connections.max.idle.ms: a connection with no traffic this long is closed (<= 0: never). */
+  idleMs: number;
+  onClosed: (c: Connection) => void;
+}
+
 export class Connection implements ConnectionInfo {
   readonly localAddress: string;
   readonly localPort: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  /** Set by the listener that accepted the connection. */
-  listenerName = 'PLAINTEXT';
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /** Set again when SASL authentication completes. */
+  principal: KafkaPrincipal;
+  /** On SASL listeners: authentication, and re-authentication (KIP-368), of this connection. */
+  authenticator: SaslAuthenticator | null = null;
 
   /** Bytes of an incomplete frame, and the size of that frame once its prefix is known. */
   private partial: Buffer[] = [];
@@ -58,14 +79,22 @@ export class Connection implements ConnectionInfo {
     this.maybeResume();
   };
 
+  private readonly maxRequestSize: number;
+  private readonly limits: ConnectionLimits;
+  private readonly resumeFromNode = () => this.maybeResume();
+
   constructor(
     readonly id: number,
     private readonly socket: Socket,
     private readonly broker: Broker,
     private readonly log: Logger,
-    private readonly maxRequestSize: number,
-    private readonly onClosed: (c: Connection) => void,
+    opts: ConnectionOptions,
   ) {
+    this.maxRequestSize = opts.maxRequestSize;
+    this.listenerName = opts.listenerName;
+    this.securityProtocol = opts.securityProtocol;
+    this.principal = opts.principal;
+    this.limits = opts.limits;
     this.localAddress = unmapIPv4(socket.localAddress);
     this.localPort = socket.localPort ?? 0;
     this.remoteAddress = unmapIPv4(socket.remoteAddress);
@@ -74,12 +103,16 @@ export class Connection implements ConnectionInfo {
     socket.on('data', chunk => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
     socket.on('error', err => this.log.debug({ err, conn: this.describe() }, 'connection error'));
+    if (opts.idleMs > 0) {
+      socket.setTimeout(opts.idleMs, () => this.close(`idle for connections.max.idle.ms (${opts.idleMs} ms)`));
+    }
     socket.on('close', () => {
       this.closed = true;
       this.throttled?.cancel();
-      this.frames = [];
+      this.dropQueued();
       this.joined = null;
-      this.onClosed(this);
+      this.limits.cancelWait(this.resumeFromNode);
+      opts.onClosed(this);
     });
   }
 
@@ -108,7 +141,7 @@ export class Connection implements ConnectionInfo {
     this.log.debug({ conn: this.describe(), reason }, 'closing connection');
     this.flush();
     this.closed = true;
-    this.frames = [];
+    this.dropQueued();
     this.socket.destroySoon();
   }
 
@@ -130,7 +163,7 @@ export class Connection implements ConnectionInfo {
           if (!this.acceptSize(size)) return;
           if (chunk.length - pos - 4 < size) break;
           this.frames.push(chunk.subarray(pos + 4, pos + 4 + size));
-          this.queuedBytes += size;
+          this.queue(size);
           pos += 4 + size;
         }
         if (pos < chunk.length) {
@@ -158,7 +191,7 @@ export class Connection implements ConnectionInfo {
         const frame = Buffer.concat(this.partial, this.partialBytes).subarray(4);
         (this.joined ??= new Map()).set(frame, this.partial);
         this.frames.push(frame);
-        this.queuedBytes += size;
+        this.queue(size);
         this.partial = [];
         this.partialBytes = 0;
       }
@@ -166,11 +199,31 @@ export class Connection implements ConnectionInfo {
     this.pump();
   }
 
-  /** Frames larger than socket.request.max.bytes (or negative) close the connection. */
+  /**
+   * Frames larger than socket.request.max.bytes (or negative) close the connection; before a
+   * SASL client has authenticated, so do frames larger than sasl.server.max.receive.size.
+   */
   private acceptSize(size: number): boolean {
+    const auth = this.authenticator;
+    if (auth !== null && !auth.authenticated && (size < 0 || size > auth.maxReceiveSize)) {
+      this.reject(`frame of ${size} bytes before authentication is outside 0..sasl.server.max.receive.size (${auth.maxReceiveSize})`);
+      return false;
+    }
     if (size >= 0 && size <= this.maxRequestSize) return true;
     this.reject(`request frame of ${size} bytes is outside 0..socket.request.max.bytes (${this.maxRequestSize})`);
     return false;
+  }
+
+  /** Counts a framed request, on this connection and against the node's bound. */
+  private queue(size: number): void {
+    this.queuedBytes += size;
+    this.limits.addQueued(size);
+  }
+
+  private dropQueued(): void {
+    this.frames = [];
+    if (this.queuedBytes !== 0) this.limits.releaseQueued(this.queuedBytes);
+    this.queuedBytes = 0;
   }
 
   /** Handles queued frames one after another until one must wait (async handler or a full socket). */
@@ -182,11 +235,13 @@ export class Connection implements ConnectionInfo {
       }
       const frame = this.frames.shift()!;
       this.queuedBytes -= frame.length;
+      this.limits.releaseQueued(frame.length);
       let pieces: Buffer[] | null = null;
       if (this.joined !== null && (pieces = this.joined.get(frame) ?? null) !== null) this.joined.delete(frame);
       let outcome: Outcome | Promise<Outcome>;
       try {
-        outcome = this.broker.dispatch(this, frame, pieces);
+        const auth = this.authenticator;
+        outcome = auth !== null && auth.intercepts(frame) ? auth.receive(frame) : this.broker.dispatch(this, frame, pieces);
       } catch (err) {
         this.log.error({ err, conn: this.describe() }, 'request dispatch failed');
         this.close('dispatch failed');
@@ -211,7 +266,10 @@ export class Connection implements ConnectionInfo {
       this.finish(outcome);
     }
     if (this.queuedBytes > QUEUED_HIGH_WATER) this.pause();
-    else this.maybeResume();
+    else if (this.limits.overQueued) {
+      this.pause();
+      this.limits.waitForQueue(this.resumeFromNode);
+    } else this.maybeResume();
   }
 
   private finish(outcome: Outcome): void {
@@ -221,6 +279,16 @@ export class Connection implements ConnectionInfo {
       return;
     }
     if (outcome.kind === 'respond') {
+      if (outcome.thenClose !== undefined) {
+        // e.g. a failed authentication: the answer goes out, then the connection closes
+        this.log.info({ conn: this.describe(), listener: this.listenerName, reason: outcome.thenClose }, 'closing connection');
+        for (const c of outcome.chunks) {
+          this.out.push(c);
+          this.outBytes += c.length;
+        }
+        this.close(outcome.thenClose);
+        return;
+      }
       for (const c of outcome.chunks) {
         this.out.push(c);
         this.outBytes += c.length;
@@ -240,7 +308,14 @@ export class Connection implements ConnectionInfo {
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed && this.throttled === null && this.socket.writableLength + this.outBytes <= WRITE_HIGH_WATER && this.queuedBytes <= QUEUED_HIGH_WATER) {
+    if (
+      this.paused &&
+      !this.closed &&
+      this.throttled === null &&
+      this.socket.writableLength + this.outBytes <= WRITE_HIGH_WATER &&
+      this.queuedBytes <= QUEUED_HIGH_WATER &&
+      !this.limits.overQueued
+    ) {
       this.paused = false;
       this.socket.resume();
       if (!this.busy) this.pump();

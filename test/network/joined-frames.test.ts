@@ -8,6 +8,8 @@ import type { Socket } from 'node:net';
 import pino from 'pino';
 import { startBroker } from '../../src/index.js';
 import { Connection } from '../../src/network/connection.js';
+import { ConnectionLimits } from '../../src/network/limits.js';
+import { ANONYMOUS } from '../../src/security/principal.js';
 import { arrivedAs, type RequestContext } from '../../src/broker/handler.js';
 import type { MemoryLog } from '../../src/storage/memory-log.js';
 import { TestClient, requestFrame } from '../helpers/client.js';
@@ -60,7 +62,15 @@ async function connectFake(t: any, configs: Record<string, string> = {}) {
   const b = await startBroker({ port: 0, logLevel: 'silent', config: { 'num.partitions': 1, ...configs } });
   t.teardown(() => b.close());
   const socket = new FakeSocket();
-  new Connection(1, socket as unknown as Socket, b.broker, pino({ level: 'silent' }), 1 << 20, () => {});
+  new Connection(1, socket as unknown as Socket, b.broker, pino({ level: 'silent' }), {
+    maxRequestSize: 1 << 20,
+    listenerName: 'PLAINTEXT',
+    securityProtocol: 'PLAINTEXT',
+    principal: ANONYMOUS,
+    limits: new ConnectionLimits(b.broker.config),
+    idleMs: 0,
+    onClosed: () => {},
+  });
   return { b, socket };
 }
 
