@@ -29,8 +29,9 @@ export async function main(argv: string[], version: string): Promise<void> {
     .option('--log-level <level>', 'trace, debug, info, warn, error, fatal or silent', 'info')
     .option('--control-port <port>', 'serve the HTTP control endpoint (samsa ctl) on this port; 0 picks a free one; default: off', v => Number(v))
     .option('--control-host <host>', 'interface of the control endpoint (default 127.0.0.1)')
+    .option('--add-scram <spec>', "a SCRAM credential to create at start, as kafka-storage takes it: 'SCRAM-SHA-256=[name=alice,password=alice-secret]'; repeatable", collect, [])
     .option('--kafka-version <version>', `advertise what this Apache Kafka release's broker did (${KAFKA_VERSIONS[0]} … ${KAFKA_VERSIONS[KAFKA_VERSIONS.length - 1]})`)
-    .action(async (opts: { port?: number; host?: string; nodes?: number; ports?: number[]; dataDir?: string; config?: string; override: string[]; logLevel: string; kafkaVersion?: string; controlPort?: number; controlHost?: string }) => {
+    .action(async (opts: { port?: number; host?: string; nodes?: number; ports?: number[]; dataDir?: string; config?: string; override: string[]; logLevel: string; kafkaVersion?: string; controlPort?: number; controlHost?: string; addScram: string[] }) => {
       const config: Record<string, string> = {};
       if (opts.config) for (const [k, v] of parseProperties(fs.readFileSync(opts.config, 'utf8'))) config[k] = v;
       for (const o of opts.override) {
@@ -65,7 +66,7 @@ export async function main(argv: string[], version: string): Promise<void> {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       const nodes = opts.nodes ?? opts.ports?.length;
-      broker = await startBroker({ port: opts.port, host: opts.host, nodes, ports: opts.ports, dataDir: opts.dataDir, config, logger, kafkaVersion: opts.kafkaVersion, controlPort: opts.controlPort, controlHost: opts.controlHost });
+      broker = await startBroker({ port: opts.port, host: opts.host, nodes, ports: opts.ports, dataDir: opts.dataDir, config, logger, kafkaVersion: opts.kafkaVersion, controlPort: opts.controlPort, controlHost: opts.controlHost, addScram: opts.addScram });
       // a signal during startup is acted on once the broker can be closed
       if (stopping) close(broker);
     });

@@ -28,7 +28,7 @@ t.test('every broker config the README names is one Samsa reads', async t => {
     const row = section.split('\n').find(l => l.startsWith(`| \`${name}\` |`))!;
     const documented = row.split('|')[2]!.trim();
     const def = BROKER_CONFIGS.find(c => c.name === name)!.default;
-    const expected = def === null ? 'unset' : def === '9223372036854775807' ? 'Long.MAX' : def;
+    const expected = def === null ? 'unset' : def === '' ? 'empty' : def === '9223372036854775807' ? 'Long.MAX' : def;
     t.equal(documented.replace(/`/g, ''), expected, `${name} default`);
   }
 });

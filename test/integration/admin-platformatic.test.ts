@@ -557,7 +557,6 @@ t.test('ListConfigResources v0 (listClientMetricsResourcesV0): client-metrics su
     [sub.requestedMetrics, sub.pushIntervalMs, sub.subscriptionId],
     [['org.apache.kafka.producer.'], 60000, (pk.crc32c(Buffer.from('[org.apache.kafka.producer.]60000')) ^ javaUuidHash(sub.clientInstanceId)) | 0],
     'GetTelemetrySubscriptions serves the configured subscriptions',
-    { todo: 'Samsa answers every client as if no subscription were configured: no metrics, 300000 ms' },
   );
   const conn1 = await connectTo(t, b, 1);
   t.same((await pk.listClientMetricsResourcesV0.api.async(conn1)).clientMetricsResources.map(r => r.name).sort(), ['everything', 'producers'], 'on every node');

@@ -9,7 +9,7 @@ import { defaultPushTelemetryResponse, type PushTelemetryRequest, type PushTelem
 export const handler: Handler<PushTelemetryRequest, PushTelemetryResponse> = {
   apiKey: 72,
   handle(ctx, req) {
-    const answer = telemetryOf(ctx.broker).push(req);
+    const answer = telemetryOf(ctx.broker).push(req, ctx);
     if (answer.errorCode !== ErrorCode.NONE) {
       ctx.log.debug({ clientInstanceId: req.clientInstanceId, error: answer.errorCode, message: answer.message }, 'PushTelemetry refused');
       return handler.errorResponse(req, ctx.apiVersion, answer.errorCode);
