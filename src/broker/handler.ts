@@ -19,6 +19,8 @@ export interface ConnectionInfo {
   readonly securityProtocol: SecurityProtocol;
   /** Who the client is: User:ANONYMOUS until SSL or SASL authentication says otherwise. */
   readonly principal: KafkaPrincipal;
+  /** The client software name and version of its ApiVersions v3+ request (KIP-511); null until then. */
+  clientSoftware: { name: string; version: string } | null;
   /** Closes the connection after this request (Kafka does so for acks=0 produce errors). */
   close(reason: string): void;
 }

@@ -32,8 +32,8 @@
 // handlers of closed connections), and keeps at most 16384 instances, as Kafka's cache does.
 // Matched attributes: client_instance_id, client_id (the request header's, null read as ""),
 // client_source_address (as Java's InetAddress.getHostAddress writes it) and client_source_port.
-// client_software_name and client_software_version come from ApiVersions in Kafka, and Samsa's
-// connections do not keep them: a pattern on either matches no client.
+// client_software_name and client_software_version come from the connection's ApiVersions v3+
+// request, as in Kafka; before one, a pattern on either matches no client.
 import { randomBytes } from 'node:crypto';
 import { crc32c } from '@node-rs/crc32';
 import type { Broker } from './broker.js';
@@ -178,7 +178,7 @@ export interface SubscriptionSource {
 /** Who sent a telemetry request (a handler's RequestContext): what ClientMetricsInstanceMetadata reads. */
 export interface TelemetryClient {
   readonly clientId: string | null;
-  readonly connection: Pick<ConnectionInfo, 'remoteAddress' | 'remotePort'>;
+  readonly connection: Pick<ConnectionInfo, 'remoteAddress' | 'remotePort' | 'clientSoftware'>;
 }
 
 function configList(name: string, configs: ReadonlyMap<string, string>): string[] {
@@ -407,13 +407,13 @@ export class ClientTelemetry {
     return instance;
   }
 
-  /** ClientMetricsInstanceMetadata's attributes (software name and version unknown, see above). */
+  /** ClientMetricsInstanceMetadata's attributes. */
   private static attributes(id: string, client: TelemetryClient): ReadonlyMap<string, string | null> {
     return new Map([
       ['client_instance_id', id],
       ['client_id', client.clientId ?? ''],
-      ['client_software_name', null],
-      ['client_software_version', null],
+      ['client_software_name', client.connection.clientSoftware?.name ?? null],
+      ['client_software_version', client.connection.clientSoftware?.version ?? null],
       ['client_source_address', javaHostAddress(client.connection.remoteAddress)],
       ['client_source_port', String(client.connection.remotePort)],
     ]);

@@ -42,6 +42,7 @@ export class Connection implements ConnectionInfo {
   readonly securityProtocol: SecurityProtocol;
   /** Set again when SASL authentication completes. */
   principal: KafkaPrincipal;
+  clientSoftware: { name: string; version: string } | null = null;
   /** On SASL listeners: authentication, and re-authentication (KIP-368), of this connection. */
   authenticator: SaslAuthenticator | null = null;
 

@@ -237,7 +237,8 @@ t.test('configuration: per-node listeners, samsa.nodes, bad layouts refused', as
   const md = await metadata(c);
   t.same(md.brokers.map((x: any) => [x.nodeId, x.rack]), [[0, null], [1, 'r1']]);
   await t.rejects(testBroker(t, { nodes: 2, ports: [0] }), /2 nodes/);
-  await t.rejects(testBroker(t, { config: { listeners: 'SSL://127.0.0.1:0' } }), /not built yet/);
+  await t.rejects(testBroker(t, { config: { listeners: 'SSL://127.0.0.1:0' } }), /listener SSL: an SSL listener needs a private key and certificate/);
+  await t.rejects(testBroker(t, { config: { listeners: 'X://127.0.0.1:0', 'listener.security.protocol.map': 'X:TLS' } }), /TLS \(of listener X\) is not a security protocol/);
   await t.rejects(testBroker(t, { config: { listeners: 'OTHER://127.0.0.1:0' } }), /no security protocol/);
   await t.rejects(testBroker(t, { nodes: 2, config: { 'samsa.node.5.broker.rack': 'x' } }), /no node 5/);
 });

@@ -275,3 +275,15 @@ t.test('client_source_address is matched as Java writes the address (InetAddress
     java,
   );
 });
+
+t.test('client_software_name and client_software_version: those of the connection’s ApiVersions v3+', async t => {
+  const { b, c } = await setup(t);
+  await subscribe(c, 'by-software', { metrics: PRODUCER, match: 'client_software_name=samsa-.*,client_software_version=1\\..*' });
+  t.same((await get(c)).requestedMetrics, [], 'no ApiVersions v3 on this connection yet: no software to match');
+  const named = await testClient(t, b);
+  await named.call(18, 3, { clientSoftwareName: 'samsa-tests', clientSoftwareVersion: '1.2.3' });
+  t.same((await get(named)).requestedMetrics, [PRODUCER], 'matched after ApiVersions v3 named the software');
+  const other = await testClient(t, b);
+  await other.call(18, 3, { clientSoftwareName: 'samsa-tests', clientSoftwareVersion: '2.0.0' });
+  t.same((await get(other)).requestedMetrics, [], 'another version does not match');
+});

@@ -25,6 +25,7 @@ export const handler: Handler<ApiVersionsRequest, ApiVersionsResponse> = {
     if (ctx.apiVersion >= 3 && !(SOFTWARE_PATTERN.test(req.clientSoftwareName) && SOFTWARE_PATTERN.test(req.clientSoftwareVersion))) {
       return handler.errorResponse(req, ctx.apiVersion, ErrorCode.INVALID_REQUEST);
     }
+    if (ctx.apiVersion >= 3) ctx.connection.clientSoftware = { name: req.clientSoftwareName, version: req.clientSoftwareVersion };
     // v3+: the feature levels (KIP-584); the finalized ones are valid only with an epoch >= 0.
     // Clients before ApiVersions v4 cannot read a supported range starting at 0 (KAFKA-17011):
     // Kafka leaves those features out of v3 answers (KAFKA-17492)

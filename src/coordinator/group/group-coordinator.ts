@@ -1519,7 +1519,10 @@ export class GroupCoordinator {
    * when group.consumer.migration.policy allows it (else GROUP_ID_NOT_FOUND). A member's leave
    * that downgrades the group writes the classic group it becomes after the tombstones.
    */
-  async consumerHeartbeat(req: ConsumerGroupHeartbeatRequest, ctx: { apiVersion: number; clientId: string; clientHost: string }): Promise<ConsumerGroupHeartbeatResponse> {
+  async consumerHeartbeat(
+    req: ConsumerGroupHeartbeatRequest,
+    ctx: { apiVersion: number; clientId: string; clientHost: string; /** With an authorizer: whether the member may describe a topic (regex subscriptions see only those). */ topicDescribable?: (topic: string) => boolean },
+  ): Promise<ConsumerGroupHeartbeatResponse> {
     const error = (errorCode: number, errorMessage: string | null = null): ConsumerGroupHeartbeatResponse => ({
       throttleTimeMs: 0,
       errorCode,
