@@ -2,9 +2,9 @@
 // keeps state for. As Kafka 4.1 (KafkaApis.handleDescribeProducersRequest, then
 // ReplicaManager.activeProducerState and Partition/UnifiedLog.activeProducers):
 // - every requested topic and partition is answered, in request order, duplicates included;
-// - an illegal topic name is INVALID_TOPIC_EXCEPTION and an unknown topic
-//   UNKNOWN_TOPIC_OR_PARTITION, for each of its partitions and with an error message (Topic.validate's
-//   complaint; the error's default message);
+// - an illegal topic name is INVALID_TOPIC_EXCEPTION, then a topic one may not READ
+//   TOPIC_AUTHORIZATION_FAILED, then an unknown topic UNKNOWN_TOPIC_OR_PARTITION, for each of its
+//   partitions and with an error message (Topic.validate's complaint; the error's default message);
 // - a partition the topic does not have is UNKNOWN_TOPIC_OR_PARTITION, one this broker holds no
 //   replica of NOT_LEADER_OR_FOLLOWER, one whose log is offline KAFKA_STORAGE_ERROR — these
 //   without a message;
@@ -13,8 +13,9 @@
 // A producer's lastSequence is its last retained batch's last sequence, -1 when it has none (a
 // producer known only from a marker, or whose epoch a marker bumped); lastTimestamp is the max
 // timestamp of its last batch or the timestamp of its last marker, whichever came last.
-// Authorization (READ on the topic) is not built.
 import type { Handler } from '../handler.js';
+import { nameFilter } from '../authorization-groups.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
 import { topicNameProblem } from '../../cluster/cluster.js';
 import { ErrorCode, errorMessage } from '../../protocol/errors.js';
 import type { ProducerEntry } from '../../storage/producer-state.js';
@@ -54,11 +55,13 @@ export const handler: Handler<DescribeProducersRequest, DescribeProducersRespons
   handle(ctx, req) {
     const { cluster, nodeId } = ctx.broker;
     const topics: DescribeProducersResponse['topics'] = [];
+    const readable = nameFilter(ctx, AclOperation.READ, ResourceType.TOPIC);
     for (const t of req.topics) {
       const problem = topicNameProblem(t.name);
       const topic = problem === null ? cluster.topic(t.name) : undefined;
       let topicError: { code: number; message: string } | null = null;
       if (problem !== null) topicError = { code: ErrorCode.INVALID_TOPIC_EXCEPTION, message: problem };
+      else if (readable !== null && !readable(t.name)) topicError = { code: ErrorCode.TOPIC_AUTHORIZATION_FAILED, message: errorMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED) };
       else if (topic === undefined || topic.deleted) topicError = { code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: errorMessage(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) };
       const partitions = t.partitionIndexes.map((index): PartitionResponse => {
         if (topicError !== null) return failed(index, topicError.code, topicError.message);

@@ -1,7 +1,11 @@
 // JoinGroup (11): a member joins a classic group; the response is held until the group's join
 // phase completes. Errors carry an unknown generation (-1), empty leader, no members, and the
-// protocol name null from v7 (where it is nullable), else "".
+// protocol name null from v7 (where it is nullable), else "". READ on the group is required
+// first (KafkaApis.handleJoinGroupRequest): GROUP_AUTHORIZATION_FAILED otherwise.
 import type { Handler } from '../handler.js';
+import { authorized } from '../authorization-groups.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
+import { ErrorCode } from '../../protocol/errors.js';
 import type { JoinResult } from '../../coordinator/group/classic-group.js';
 import { defaultJoinGroupResponse, type JoinGroupRequest, type JoinGroupResponse } from '../../protocol/messages/index.js';
 
@@ -23,6 +27,7 @@ export const handler: Handler<JoinGroupRequest, JoinGroupResponse> = {
   apiKey: 11,
   async handle(ctx, req) {
     const v = ctx.apiVersion;
+    if (!authorized(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return handler.errorResponse(req, v, ErrorCode.GROUP_AUTHORIZATION_FAILED);
     const result = await ctx.broker.groups.join({
       groupId: req.groupId,
       memberId: req.memberId,

@@ -1,18 +1,30 @@
 // OffsetDelete (47): removes a group's committed offsets for topics it no longer consumes.
 // Unknown topics and partitions are answered UNKNOWN_TOPIC_OR_PARTITION here, as Kafka's
-// KafkaApis does; a whole-request error is top-level only, without topics.
+// KafkaApis does; a whole-request error is top-level only, without topics. Authorization
+// (KafkaApis.handleOffsetDeleteRequest), before anything else: DELETE on the group, else the
+// request is GROUP_AUTHORIZATION_FAILED; then READ on each topic, whose partitions are otherwise
+// TOPIC_AUTHORIZATION_FAILED (whether the topic exists or not).
 import type { Handler } from '../handler.js';
+import { authorized, nameFilter } from '../authorization-groups.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
 import { defaultOffsetDeleteResponse, type OffsetDeleteRequest, type OffsetDeleteResponse } from '../../protocol/messages/index.js';
 
 export const handler: Handler<OffsetDeleteRequest, OffsetDeleteResponse> = {
   apiKey: 47,
   async handle(ctx, req) {
+    if (!authorized(ctx, AclOperation.DELETE, ResourceType.GROUP, req.groupId)) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (req.groupId === '') return handler.errorResponse(req, ctx.apiVersion, ErrorCode.INVALID_GROUP_ID);
+    const readable = nameFilter(ctx, AclOperation.READ, ResourceType.TOPIC);
+    const refused = new Set<string>();
     const cluster = ctx.broker.cluster;
     const unknown = new Map<string, Set<number>>();
     const valid: { name: string; partitions: number[] }[] = [];
     for (const t of req.topics) {
+      if (readable !== null && !readable(t.name)) {
+        refused.add(t.name);
+        continue;
+      }
       const topic = cluster.topic(t.name);
       const ok: number[] = [];
       for (const p of t.partitions) {
@@ -34,7 +46,11 @@ export const handler: Handler<OffsetDeleteRequest, OffsetDeleteResponse> = {
         name: t.name,
         partitions: t.partitions.map(p => ({
           partitionIndex: p.partitionIndex,
-          errorCode: unknown.get(t.name)?.has(p.partitionIndex) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : (codes.get(`${t.name}\u0000${p.partitionIndex}`) ?? ErrorCode.NONE),
+          errorCode: refused.has(t.name)
+            ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : unknown.get(t.name)?.has(p.partitionIndex)
+              ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+              : (codes.get(`${t.name}\u0000${p.partitionIndex}`) ?? ErrorCode.NONE),
         })),
       })),
     };
