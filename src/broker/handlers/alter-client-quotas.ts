@@ -3,8 +3,11 @@
 // own, with Kafka's code and message, the valid ones are applied together (unless validateOnly),
 // and a request that would take more than 10,000 changes is refused whole (POLICY_VIOLATION).
 // Kafka's error response answers each requested entry, its entity copied, with the error; the
-// message is Kafka's default text for the code (Errors.message()), not the exception's.
+// message is Kafka's default text for the code (Errors.message()), not the exception's. Kafka's
+// controller requires ALTER_CONFIGS on the cluster first (that error response, with
+// CLUSTER_AUTHORIZATION_FAILED).
 import type { Handler, HandlerResult, RequestContext } from '../handler.js';
+import { AclOperation } from '../../security/acls.js';
 import { entityToString, ipNamesToResolve } from '../../cluster/client-quotas.js';
 import { ErrorCode, errorMessage } from '../../protocol/errors.js';
 import {
@@ -61,6 +64,7 @@ function alter(ctx: RequestContext, req: AlterClientQuotasRequest, resolved: Set
 export const handler: Handler<AlterClientQuotasRequest, AlterClientQuotasResponse> = {
   apiKey: 49,
   handle(ctx, req): HandlerResult<AlterClientQuotasResponse> | Promise<HandlerResult<AlterClientQuotasResponse>> {
+    if (!ctx.broker.authorizer.allowsCluster(ctx.connection, AclOperation.ALTER_CONFIGS)) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     const hosts = ipNamesToResolve(req.entries);
     // only a host name needs a lookup; the validation and the change that follow it are one step
     if (hosts.length === 0) return alter(ctx, req, new Set());

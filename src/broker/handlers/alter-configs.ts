@@ -8,7 +8,16 @@
 //
 // The checks and changes are shared with IncrementalAlterConfigs, which only computes the new
 // configs differently.
+//
+// Authorization, where Kafka makes it: ALTER_CONFIGS on the cluster for BROKER and
+// CLIENT_METRICS resources, on the topic for TOPIC, on the group for GROUP, checked by the
+// controller (ControllerApis.authorizeAlterResource) once the broker's own checks passed, and
+// answered CLUSTER_, TOPIC_ or GROUP_AUTHORIZATION_FAILED with the code's default text; the
+// logger (IncrementalAlterConfigs' BROKER_LOGGER) needs ALTER_CONFIGS on the cluster, checked by
+// the broker (RuntimeLoggerManager) before the node id, CLUSTER_AUTHORIZATION_FAILED without a
+// message.
 import type { Handler, RequestContext } from '../handler.js';
+import { AclOperation, CLUSTER_NAME, ResourceType as AclResourceType } from '../../security/acls.js';
 import { ErrorCode, KafkaError, errorMessage } from '../../protocol/errors.js';
 import { topicNameProblem } from '../../cluster/cluster.js';
 import { brokerConfigDef, clientMetricsConfigDef, topicConfigDef } from '../../cluster/configs.js';
@@ -56,6 +65,34 @@ function loggable(type: number, configs: ReadonlyMap<string, string>): Record<st
   return out;
 }
 
+/**
+ * A refusal made by Kafka's controller with an ApiError of the code alone, whose message is the
+ * code's default text: kept in the answer (ApiError.fromThrowable would drop it).
+ */
+class ControllerRefusal extends KafkaError {}
+
+/**
+ * ALTER_CONFIGS on what the resource's type is authorized against (ControllerApis.authorizeAlterResource),
+ * or null when allowed.
+ */
+function alterConfigsRefusal(ctx: RequestContext, r: AlterTarget): KafkaError | null {
+  const { authorizer } = ctx.broker;
+  if (!authorizer.enabled) return null;
+  let type: number = AclResourceType.CLUSTER;
+  let name = CLUSTER_NAME;
+  let code: number = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+  if (r.resourceType === ResourceType.TOPIC) {
+    type = AclResourceType.TOPIC;
+    name = r.resourceName;
+    code = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  } else if (r.resourceType === ResourceType.GROUP) {
+    type = AclResourceType.GROUP;
+    name = r.resourceName;
+    code = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  }
+  return authorizer.allows(ctx.connection, AclOperation.ALTER_CONFIGS, type, name) ? null : new ControllerRefusal(code);
+}
+
 /** Makes a change of the dynamic-config store; false (logged) when its file could not be written, and nothing changed. */
 function saved(ctx: RequestContext, change: () => void): boolean {
   try {
@@ -96,6 +133,9 @@ function alterBroker(ctx: RequestContext, r: AlterTarget, incremental: boolean, 
     if (problem.reason) ctx.log.warn({ resource: key === '' ? 'cluster default' : `broker ${key}`, reason: problem.reason }, 'dynamic broker config refused');
     return problem.error;
   }
+  // the broker's checks above come first; the controller authorizes what passed them
+  const refused = alterConfigsRefusal(ctx, r);
+  if (refused) return refused;
   if (validateOnly) return null;
   if (!saved(ctx, () => store.setBroker(key, next))) return new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR);
   // topic configs that default to a broker config take the new value at once
@@ -105,6 +145,8 @@ function alterBroker(ctx: RequestContext, r: AlterTarget, incremental: boolean, 
 }
 
 function alterTopic(ctx: RequestContext, r: AlterTarget, incremental: boolean, validateOnly: boolean): KafkaError | null {
+  const refused = alterConfigsRefusal(ctx, r);
+  if (refused) return refused;
   const cluster = ctx.broker.cluster;
   const name = r.resourceName;
   const topic = cluster.topic(name);
@@ -126,6 +168,8 @@ function alterTopic(ctx: RequestContext, r: AlterTarget, incremental: boolean, v
 }
 
 function alterClientMetrics(ctx: RequestContext, r: AlterTarget, incremental: boolean, validateOnly: boolean): KafkaError | null {
+  const refused = alterConfigsRefusal(ctx, r);
+  if (refused) return refused;
   const store = ctx.broker.cluster.dynamicConfigs;
   const next = incremental
     ? applyOps(store.clientMetrics(r.resourceName), r.ops, clientMetricsConfigDef, (op, key) => new KafkaError(ErrorCode.INVALID_CONFIG, `Can't ${op} to key ${key} because its type is not LIST.`))
@@ -141,6 +185,8 @@ function alterClientMetrics(ctx: RequestContext, r: AlterTarget, incremental: bo
 
 /** The node's logger (KIP-412, Kafka's RuntimeLoggerManager): only `root`, at log4j's levels. */
 function alterLogger(ctx: RequestContext, r: AlterTarget, validateOnly: boolean): KafkaError | null {
+  const { authorizer } = ctx.broker;
+  if (!authorizer.allowsCluster(ctx.connection, AclOperation.ALTER_CONFIGS)) return new KafkaError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
   const id = javaInt(r.resourceName);
   if (id === null) return new KafkaError(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${r.resourceName}`);
   // Kafka's message names its own id twice
@@ -186,6 +232,12 @@ function alterOne(ctx: RequestContext, r: AlterTarget, incremental: boolean, val
       // AlterConfigs never handled loggers
       if (incremental) return alterLogger(ctx, r, validateOnly);
       break;
+    case ResourceType.GROUP: {
+      // Kafka's broker passes GROUP resources on; its controller authorizes them first
+      const refused = alterConfigsRefusal(ctx, r);
+      if (refused) return refused;
+      break;
+    }
   }
   // GROUP: group configs are not built, answered as by a broker that does not know the type
   return new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown resource type ${r.resourceType}`);
@@ -203,7 +255,8 @@ export function alterResources(ctx: RequestContext, resources: readonly AlterTar
     if (err === null) return { ...out, errorCode: ErrorCode.NONE, errorMessage: null };
     ctx.log.debug({ resource: out, err: err.message }, 'config change refused');
     // as ApiError.fromThrowable: no message for UNKNOWN_SERVER_ERROR or the code's default text
-    const message = err.code === ErrorCode.UNKNOWN_SERVER_ERROR || err.message === errorMessage(err.code) ? null : err.message;
+    // (but the controller's refusals carry it)
+    const message = err instanceof ControllerRefusal ? err.message : err.code === ErrorCode.UNKNOWN_SERVER_ERROR || err.message === errorMessage(err.code) ? null : err.message;
     return { ...out, errorCode: err.code, errorMessage: message };
   });
 }

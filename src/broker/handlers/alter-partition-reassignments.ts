@@ -1,6 +1,9 @@
 // AlterPartitionReassignments (45). Kafka sets the error and its message both at the top level
-// and on every requested partition.
+// and on every requested partition. Kafka's controller requires ALTER on the cluster first
+// (ClusterAuthorizationException: "Request … is not authorized.").
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { clusterDenied } from '../authorization.js';
+import { AclOperation } from '../../security/acls.js';
 import { kafkaErrorOf } from '../topics.js';
 import type { Handler } from '../handler.js';
 import {
@@ -14,6 +17,8 @@ import {
 export const handler: Handler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse> = {
   apiKey: 45,
   handle(ctx, req) {
+    const denied = clusterDenied(ctx, AclOperation.ALTER);
+    if (denied !== null) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, denied);
     const cluster = ctx.broker.cluster;
     const allowReplicationFactorChange = ctx.apiVersion >= 1 ? req.allowReplicationFactorChange : true;
     const responses = req.topics.map(t => ({

@@ -1,7 +1,9 @@
 // AlterReplicaLogDirs (34). Kafka answers every requested partition with the error: one result
 // per topic entry of every requested directory, in request order (directories are not named in
-// the response).
+// the response). Kafka requires ALTER on the cluster first (every partition
+// CLUSTER_AUTHORIZATION_FAILED).
 import path from 'node:path';
+import { AclOperation } from '../../security/acls.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { logDirOf } from './describe-log-dirs.js';
 import type { Handler } from '../handler.js';
@@ -16,6 +18,7 @@ import {
 export const handler: Handler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponse> = {
   apiKey: 34,
   handle(ctx, req) {
+    if (!ctx.broker.authorizer.allowsCluster(ctx.connection, AclOperation.ALTER)) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     const { cluster, nodeId } = ctx.broker;
     const dir = logDirOf(ctx.broker);
     // Samsa has one log directory: a replica already in it stays (success); any other path is

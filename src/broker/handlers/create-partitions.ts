@@ -1,7 +1,12 @@
 // CreatePartitions (37): adds partitions to topics (or only checks, with validateOnly). Kafka's
 // error response answers each requested topic with the error and its message.
+//
+// Authorization (ControllerApis.createPartitions): a topic needs ALTER, else it is answered after
+// the duplicates TOPIC_AUTHORIZATION_FAILED (no message), before it is looked up.
 import type { Handler } from '../handler.js';
 import { duplicates, kafkaErrorOf } from '../topics.js';
+import { authorizedTopicNames } from '../authorization.js';
+import { AclOperation } from '../../security/acls.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   defaultCreatePartitionsResponse,
@@ -17,8 +22,12 @@ export const handler: Handler<CreatePartitionsRequest, CreatePartitionsResponse>
     const dup = duplicates(req.topics.map(t => t.name));
     const results: CreatePartitionsResponse['results'] = [];
     for (const name of dup) results.push({ name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
+    const allowed = authorizedTopicNames(ctx, AclOperation.ALTER, req.topics.filter(t => !dup.has(t.name)).map(t => t.name));
+    if (allowed !== null) {
+      for (const t of req.topics) if (!dup.has(t.name) && !allowed.has(t.name)) results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+    }
     for (const t of req.topics) {
-      if (dup.has(t.name)) continue;
+      if (dup.has(t.name) || (allowed !== null && !allowed.has(t.name))) continue;
       const topic = cluster.topic(t.name);
       if (!topic) {
         // Kafka throws UnknownTopicOrPartitionException without a message, so none is sent

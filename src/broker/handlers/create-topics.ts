@@ -1,6 +1,14 @@
 // CreateTopics (19): creates topics (or only checks them, with validateOnly), answering each with
 // Kafka's code and message. Kafka's error response answers each requested topic with the error.
+//
+// Authorization (ControllerApis.createTopics): CREATE on the cluster allows every topic, else each
+// needs CREATE on itself; a refused one is answered after the others TOPIC_AUTHORIZATION_FAILED
+// ("Authorization failed.") and not created. A created topic's configs, partition count and
+// replication factor are answered only to a requester that may DESCRIBE_CONFIGS it; otherwise
+// its topic config error is TOPIC_AUTHORIZATION_FAILED. __cluster_metadata is refused before any
+// of this.
 import type { Handler } from '../handler.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
 import { duplicates, kafkaErrorOf } from '../topics.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { topicConfigConflict } from '../../cluster/configs.js';
@@ -41,20 +49,42 @@ function checkConfigsTogether(cluster: Cluster, configs: ReadonlyMap<string, str
   if (conflict !== null) throw new KafkaError(ErrorCode.INVALID_CONFIG, conflict);
 }
 
+/** KRaft's metadata log, which Kafka's controller never lets a client create. */
+const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
+
 export const handler: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
   apiKey: 19,
   handle(ctx, req) {
     const cluster = ctx.broker.cluster;
+    const { authorizer } = ctx.broker;
+    const conn = ctx.connection;
+    const secure = authorizer.enabled;
+    const mayCreateAll = !secure || authorizer.allowsCluster(conn, AclOperation.CREATE);
     const dup = duplicates(req.topics.map(t => t.name));
     const results: CreateTopicsResponse['topics'] = [];
+    // answered after the duplicates, as Kafka's ControllerApis appends them
+    const refused: CreateTopicsResponse['topics'] = [];
     for (const t of req.topics) {
       if (dup.has(t.name)) continue;
+      if (t.name === CLUSTER_METADATA_TOPIC) {
+        refused.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`, configs: [] });
+        continue;
+      }
+      if (!mayCreateAll && !authorizer.allows(conn, AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+        refused.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.', configs: [] });
+        continue;
+      }
       try {
         const configs = new Map(t.configs.map(c => [c.name, c.value]));
         const plan = cluster.planTopic({ name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs });
         checkConfigsTogether(cluster, plan.configs);
         const topicId = req.validateOnly ? ZERO_UUID : cluster.createTopic(t.name, plan.replicas, plan.configs).id;
         if (!req.validateOnly) ctx.log.info({ topic: t.name, partitions: plan.replicas.length }, 'created topic');
+        if (secure && !authorizer.allows(conn, AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name)) {
+          // created, but what it was created with is not the requester's to see
+          results.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name: t.name, topicId, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, configs: [] });
+          continue;
+        }
         results.push({
           name: t.name,
           topicId,
@@ -75,6 +105,7 @@ export const handler: Handler<CreateTopicsRequest, CreateTopicsResponse> = {
     for (const name of dup) {
       results.push({ ...defaultCreateTopicsResponseCreatableTopicResult(), name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.', configs: null });
     }
+    if (refused.length > 0) results.push(...refused);
     return { throttleTimeMs: 0, topics: results };
   },
   errorResponse(req, _version, code, message) {

@@ -1,6 +1,12 @@
 // DeleteTopics (20): deletes topics by name (and from v6 by topic id). Kafka's error response
 // answers each requested topic with the error code; it does not fill the error message there.
+//
+// Authorization (ControllerApis.deleteTopics): DELETE on the cluster allows every topic; otherwise
+// a topic needs DELETE on itself, and one refused is TOPIC_AUTHORIZATION_FAILED without saying
+// whether it exists: by name, a topic the requester may not even DESCRIBE is refused before it is
+// looked up; by id, the name is answered only to a requester that may DESCRIBE it.
 import type { Handler } from '../handler.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
 import { duplicates } from '../topics.js';
 import { ErrorCode, errorMessage } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/wire.js';
@@ -38,6 +44,11 @@ export const handler: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = {
     const dupIds = duplicates(wanted.filter(t => t.name === null && t.topicId !== ZERO_UUID).map(t => t.topicId));
     const answered = new Set<string>();
     const responses: Result[] = [];
+    const { authorizer } = ctx.broker;
+    const conn = ctx.connection;
+    const mayDeleteAll = !authorizer.enabled || authorizer.allowsCluster(conn, AclOperation.DELETE);
+    const allowed = (op: number, name: string): boolean => mayDeleteAll || authorizer.allows(conn, op, ResourceType.TOPIC, name);
+    const refusedMessage = errorMessage(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     const toDelete = new Map<Topic, Result>();
     for (const t of wanted) {
       if (t.name === null && t.topicId === ZERO_UUID) {
@@ -53,11 +64,16 @@ export const handler: Handler<DeleteTopicsRequest, DeleteTopicsResponse> = {
             ? result(t.name, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.')
             : result(null, t.topicId, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.'),
         );
+      } else if (t.name !== null && !allowed(AclOperation.DESCRIBE, t.name)) {
+        responses.push(result(t.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, refusedMessage));
       } else {
         const topic = t.name !== null ? cluster.topic(t.name) : cluster.topicById(t.topicId);
         if (!topic) {
           const code = t.name !== null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.UNKNOWN_TOPIC_ID;
           responses.push(result(t.name, t.topicId, code, errorMessage(code)));
+        } else if (!allowed(AclOperation.DELETE, topic.name)) {
+          if (t.name !== null) responses.push(result(t.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, refusedMessage));
+          else responses.push(result(allowed(AclOperation.DESCRIBE, topic.name) ? topic.name : null, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED, refusedMessage));
         } else if (toDelete.has(topic)) {
           // one topic named by its name and by its id: Kafka deletes neither
           const earlier = toDelete.get(topic)!;

@@ -2,10 +2,13 @@
 // node answers the requests admin clients send to the controller), and the running nodes at the
 // endpoint of the listener the client came through; v2 with includeFencedBrokers adds the stopped
 // nodes, fenced. A request for controller endpoints (v1+) reaches a broker: Kafka answers
-// MISMATCHED_ENDPOINT_TYPE; an unknown endpoint type is UNSUPPORTED_ENDPOINT_TYPE.
+// MISMATCHED_ENDPOINT_TYPE; an unknown endpoint type is UNSUPPORTED_ENDPOINT_TYPE. The broker
+// requires no permission (AuthHelper.computeDescribeClusterResponse); the cluster's authorized
+// operations, when asked, are 0 to a requester that may not DESCRIBE the cluster.
 import type { Handler } from '../handler.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { authorizedOperations, nodeEndpoint } from '../topics.js';
+import { nodeEndpoint } from '../topics.js';
+import { OPERATIONS_NOT_REQUESTED, clusterAuthorizedOperations } from '../authorization.js';
 import { defaultDescribeClusterResponse, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/messages/index.js';
 
 const BROKERS = 1;
@@ -33,7 +36,7 @@ export const handler: Handler<DescribeClusterRequest, DescribeClusterResponse> =
       clusterId: cluster.clusterId,
       controllerId: cluster.controllerId,
       brokers,
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations('cluster') : -2147483648,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(ctx) : OPERATIONS_NOT_REQUESTED,
     };
   },
   errorResponse(_req, _version, code, message) {

@@ -6,7 +6,13 @@
 // read-only flag, type (v3+) and documentation (v3+, when asked). A resource that fails gets its
 // error and no configs; an unknown resource type fails the whole request, which Kafka answers with
 // the error's default text for every resource (Errors.message()).
+//
+// Authorization (ConfigHelper.handleDescribeConfigsRequest): DESCRIBE_CONFIGS on the topic for a
+// TOPIC resource, on the cluster for BROKER, BROKER_LOGGER and CLIENT_METRICS, on the group for
+// GROUP; a refused resource is answered after the others with TOPIC_, CLUSTER_ or
+// GROUP_AUTHORIZATION_FAILED, the code's default text and no configs.
 import type { Handler, RequestContext } from '../handler.js';
+import { AclOperation, CLUSTER_NAME, ResourceType as AclResourceType } from '../../security/acls.js';
 import { ErrorCode, KafkaError, errorMessage } from '../../protocol/errors.js';
 import { topicNameProblem } from '../../cluster/cluster.js';
 import {
@@ -229,13 +235,35 @@ function describe(ctx: RequestContext, r: DescribeConfigsRequestDescribeConfigsR
   }
 }
 
+/** The authorization error of describing the resource's configs, or NONE. */
+function describeConfigsDenied(ctx: RequestContext, r: DescribeConfigsRequestDescribeConfigsResource): number {
+  const { authorizer } = ctx.broker;
+  if (!authorizer.enabled) return ErrorCode.NONE;
+  if (r.resourceType === ResourceType.TOPIC) {
+    return authorizer.allows(ctx.connection, AclOperation.DESCRIBE_CONFIGS, AclResourceType.TOPIC, r.resourceName) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  }
+  if (r.resourceType === ResourceType.GROUP) {
+    return authorizer.allows(ctx.connection, AclOperation.DESCRIBE_CONFIGS, AclResourceType.GROUP, r.resourceName) ? ErrorCode.NONE : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  }
+  // BROKER, BROKER_LOGGER, CLIENT_METRICS
+  return authorizer.allows(ctx.connection, AclOperation.DESCRIBE_CONFIGS, AclResourceType.CLUSTER, CLUSTER_NAME) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+}
+
 export const handler: Handler<DescribeConfigsRequest, DescribeConfigsResponse> = {
   apiKey: 32,
   handle(ctx, req) {
     if (req.resources.some(r => !DESCRIBABLE.has(r.resourceType))) return this.errorResponse(req, ctx.apiVersion, ErrorCode.INVALID_REQUEST);
-    const results = req.resources.map(r =>
-      describe(ctx, r, { keys: r.configurationKeys, synonyms: req.includeSynonyms, documentation: req.includeDocumentation }),
-    );
+    const results: DescribeConfigsResponseDescribeConfigsResult[] = [];
+    const refused: DescribeConfigsResponseDescribeConfigsResult[] = [];
+    for (const r of req.resources) {
+      const denied = describeConfigsDenied(ctx, r);
+      if (denied !== ErrorCode.NONE) {
+        refused.push({ errorCode: denied, errorMessage: errorMessage(denied), resourceType: r.resourceType, resourceName: r.resourceName, configs: [] });
+        continue;
+      }
+      results.push(describe(ctx, r, { keys: r.configurationKeys, synonyms: req.includeSynonyms, documentation: req.includeDocumentation }));
+    }
+    if (refused.length > 0) results.push(...refused);
     return { throttleTimeMs: 0, results };
   },
   errorResponse(req, _version, code) {

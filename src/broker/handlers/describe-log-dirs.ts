@@ -1,6 +1,8 @@
 // DescribeLogDirs (35). Top-level error code and no results. Below v3 the response has no
-// top-level error code, so Kafka's error response there is just an empty result list.
+// top-level error code, so Kafka's error response there is just an empty result list. A
+// requester without DESCRIBE on the cluster gets that answer with CLUSTER_AUTHORIZATION_FAILED.
 import fs from 'node:fs';
+import { AclOperation } from '../../security/acls.js';
 import path from 'node:path';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Broker } from '../broker.js';
@@ -29,6 +31,7 @@ function diskSpace(dataDir: string | null): { total: number; usable: number } {
 export const handler: Handler<DescribeLogDirsRequest, DescribeLogDirsResponse> = {
   apiKey: 35,
   handle(ctx, req) {
+    if (!ctx.broker.authorizer.allowsCluster(ctx.connection, AclOperation.DESCRIBE)) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     const { cluster, nodeId } = ctx.broker;
     const dir = logDirOf(ctx.broker);
     // the partitions of this node (it is one of their replicas), in the one log directory

@@ -16,9 +16,15 @@
 //   - per partition: the leader (-1 when it has no endpoint on the client's listener), leader
 //     epoch, replicas, ISR, eligible leader replicas and last known ELR (empty: Samsa does not
 //     track ELR, as Kafka with eligible.leader.replicas.version 0), the replicas on stopped nodes
-//     as offline; per topic the authorized operations (every topic operation: no authorizer).
+//     as offline; per topic the authorized operations (of the topics answered, not the refused);
+//   - authorization: a topic the requester may not DESCRIBE is left out (asking for all topics) or
+//     answered TOPIC_AUTHORIZATION_FAILED after the others, with the zero topic id and not
+//     internal. As in Kafka, whose filter is lazy, a topic is only checked when the page reaches
+//     it: those past a full page are neither answered nor refused.
 import type { Handler, RequestContext } from '../handler.js';
-import { authorizedOperations, nodeEndpoint } from '../topics.js';
+import { nodeEndpoint } from '../topics.js';
+import { OPERATIONS_NOT_REQUESTED, topicAuthorizedOperations } from '../authorization.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
 import { topicNameProblem, type Topic } from '../../cluster/cluster.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/wire.js';
@@ -56,11 +62,26 @@ export const handler: Handler<DescribeTopicPartitionsRequest, DescribeTopicParti
       return handler.errorResponse(req, ctx.apiVersion, ErrorCode.INVALID_REQUEST);
     }
 
-    const operations = authorizedOperations('topic');
+    const authorizer = ctx.broker.authorizer;
     let remaining = Math.max(Math.min(MAX_REQUEST_PARTITION_SIZE_LIMIT, req.responsePartitionLimit), 1);
     const topics: TopicAnswer[] = [];
+    const refused: TopicAnswer[] = [];
     let nextCursor: DescribeTopicPartitionsResponse['nextCursor'] = null;
     for (const name of [...names].sort()) {
+      if (authorizer.enabled && !authorizer.allows(ctx.connection, AclOperation.DESCRIBE, ResourceType.TOPIC, name)) {
+        if (!fetchAll) {
+          refused.push({
+            ...defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(),
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            name,
+            topicId: ZERO_UUID,
+            isInternal: false,
+            partitions: [],
+            topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+          });
+        }
+        continue;
+      }
       if (remaining === 0) {
         // the page is full at a topic's end: the next page starts at this one
         nextCursor = { topicName: name, partitionIndex: 0 };
@@ -77,7 +98,7 @@ export const handler: Handler<DescribeTopicPartitionsRequest, DescribeTopicParti
             topicId: ZERO_UUID,
             isInternal: cluster.isInternalTopic(name),
             partitions: [],
-            topicAuthorizedOperations: operations,
+            topicAuthorizedOperations: topicAuthorizedOperations(ctx, name),
           });
         }
         continue;
@@ -92,7 +113,7 @@ export const handler: Handler<DescribeTopicPartitionsRequest, DescribeTopicParti
         topicId: topic.id,
         isInternal: topic.internal,
         partitions,
-        topicAuthorizedOperations: operations,
+        topicAuthorizedOperations: topicAuthorizedOperations(ctx, name),
       });
       if (end < topic.partitions.length) {
         nextCursor = { topicName: name, partitionIndex: end };
@@ -100,6 +121,7 @@ export const handler: Handler<DescribeTopicPartitionsRequest, DescribeTopicParti
       }
       remaining -= partitions.length;
     }
+    if (refused.length > 0) topics.push(...refused);
     return { ...defaultDescribeTopicPartitionsResponse(), topics, nextCursor };
   },
   errorResponse(req, _version, code) {

@@ -1,8 +1,11 @@
 // ElectLeaders (43). Kafka answers every requested partition with the error and its message
 // (none when the request names no partitions, meaning all of them), and sets the top-level error
 // code where the response has one (v1+). A v0 request naming no partitions thus gets an answer
-// with no error site at all.
+// with no error site at all. Kafka's controller requires ALTER on the cluster before anything
+// else (ClusterAuthorizationException: "Request … is not authorized.").
 import { ErrorCode, errorMessage } from '../../protocol/errors.js';
+import { clusterDenied } from '../authorization.js';
+import { AclOperation } from '../../security/acls.js';
 import type { Handler } from '../handler.js';
 import {
   defaultElectLeadersResponse,
@@ -18,6 +21,8 @@ const UNCLEAN = 1;
 export const handler: Handler<ElectLeadersRequest, ElectLeadersResponse> = {
   apiKey: 43,
   handle(ctx, req) {
+    const denied = clusterDenied(ctx, AclOperation.ALTER);
+    if (denied !== null) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, denied);
     const cluster = ctx.broker.cluster;
     // v0 has no election type: preferred
     const type = ctx.apiVersion === 0 ? PREFERRED : req.electionType;

@@ -2,7 +2,14 @@
 // (max wait / min bytes, woken by appends) and incremental fetch sessions (KIP-227). Kafka's
 // error response sets the top-level error code and echoes the session id; below v13 it also
 // answers every requested partition with the error, because older clients read only those.
+//
+// Authorization (KafkaApis.handleFetchRequest): a consumer needs READ on each topic, else its
+// partitions are answered TOPIC_AUTHORIZATION_FAILED (before they are looked up; a topic id that
+// names no topic is UNKNOWN_TOPIC_ID first); a follower (replica id >= 0) needs CLUSTER_ACTION on
+// the cluster, else every partition is TOPIC_AUTHORIZATION_FAILED. The partitions of a fetch
+// session are checked on every fetch and stay in the session, answered with the error each time.
 import type { Handler, RequestContext } from '../handler.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
 import { nodeEndpoint } from '../topics.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, partitionKey, type FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { IsolationLevel, type ReadOutcome, type ReadRequest } from '../replica-manager.js';
@@ -40,10 +47,35 @@ function sessionError(errorCode: number): FetchResponse {
   return { ...defaultFetchResponse(), errorCode, sessionId: 0 };
 }
 
-/** Finds the partition a request or session names, by topic id from v13 and by name before. */
-function resolve(ctx: RequestContext, byId: boolean, topic: string, topicId: string, index: number): { partition: Partition | null; error: number; topic: string; topicId: string } {
+/**
+ * Who may read, decided once per request when an authorizer is configured: a consumer (READ on
+ * each topic), a follower allowed CLUSTER_ACTION (every topic), or a follower refused it.
+ */
+const ReaderKind = { CONSUMER: 0, FOLLOWER: 1, REFUSED_FOLLOWER: 2 } as const;
+type ReaderKind = (typeof ReaderKind)[keyof typeof ReaderKind];
+
+/** Is the topic's every partition TOPIC_AUTHORIZATION_FAILED for this reader? */
+function readDenied(ctx: RequestContext, reader: ReaderKind, byId: boolean, topic: string, topicId: string): boolean {
+  if (reader === ReaderKind.FOLLOWER) return false;
+  if (reader === ReaderKind.REFUSED_FOLLOWER) return true;
+  let name = topic;
+  if (byId) {
+    const t = ctx.broker.cluster.topicById(topicId);
+    // an unknown id is answered UNKNOWN_TOPIC_ID before any check
+    if (t === undefined) return false;
+    name = t.name;
+  }
+  return !ctx.broker.authorizer.allows(ctx.connection, AclOperation.READ, ResourceType.TOPIC, name);
+}
+
+/**
+ * Finds the partition a request or session names, by topic id from v13 and by name before;
+ * `denied`: the reader may not read the topic (TOPIC_AUTHORIZATION_FAILED).
+ */
+function resolve(ctx: RequestContext, byId: boolean, topic: string, topicId: string, index: number, denied: boolean): { partition: Partition | null; error: number; topic: string; topicId: string } {
   const cluster = ctx.broker.cluster;
   const t = byId ? cluster.topicById(topicId) : cluster.topic(topic);
+  if (denied) return { partition: null, error: ErrorCode.TOPIC_AUTHORIZATION_FAILED, topic: t?.name ?? topic, topicId: t?.id ?? topicId };
   if (t === undefined) return { partition: null, error: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic, topicId };
   const partition = t.partitions[index];
   if (partition === undefined) return { partition: null, error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic: t.name, topicId: t.id };
@@ -162,6 +194,12 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
     const maxBytes = Math.min(req.maxBytes, broker.config.int('fetch.max.bytes'), broker.quotas.fetch.enabled ? fetchQuotaCap(ctx) : Infinity);
     const minBytes = Math.min(req.minBytes, maxBytes);
     const full = v < SESSION_VERSION || req.sessionEpoch === INITIAL_EPOCH || req.sessionEpoch === FINAL_EPOCH;
+    // authorization: decided once per request, then once per topic; nothing to do without an authorizer
+    const secure = broker.authorizer.enabled;
+    let reader: ReaderKind = ReaderKind.CONSUMER;
+    if (secure && (v >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0) {
+      reader = broker.authorizer.allowsCluster(ctx.connection, AclOperation.CLUSTER_ACTION) ? ReaderKind.FOLLOWER : ReaderKind.REFUSED_FOLLOWER;
+    }
 
     // The partitions to read: the request's (full fetch) or the session's (incremental fetch).
     let session: FetchSession | null = null;
@@ -170,8 +208,9 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
       // any session named by a full fetch is closed
       if (v >= SESSION_VERSION && req.sessionId !== 0) sessions.remove(req.sessionId);
       for (const topic of req.topics) {
+        const denied = secure && readDenied(ctx, reader, byId, topic.topic, topic.topicId);
         for (const p of topic.partitions) {
-          const r = resolve(ctx, byId, topic.topic, topic.topicId, p.partition);
+          const r = resolve(ctx, byId, topic.topic, topic.topicId, p.partition, denied);
           targets.push({
             topic: topic.topic,
             topicId: topic.topicId,
@@ -220,8 +259,17 @@ export const handler: Handler<FetchRequest, FetchResponse> = {
       }
       sessions.touch(session);
       session.advanceEpoch();
+      // the session's partitions are not grouped by topic: each topic's decision is kept for the request
+      const decided = secure ? new Map<string, boolean>() : null;
       for (const sp of session.partitions.values()) {
-        const r = resolve(ctx, byId, sp.topic, sp.topicId, sp.partitionIndex);
+        let denied = false;
+        if (decided !== null) {
+          const key = byId ? sp.topicId : sp.topic;
+          const known = decided.get(key);
+          if (known === undefined) decided.set(key, (denied = readDenied(ctx, reader, byId, sp.topic, sp.topicId)));
+          else denied = known;
+        }
+        const r = resolve(ctx, byId, sp.topic, sp.topicId, sp.partitionIndex, denied);
         if (!byId) sp.topicId = r.topicId;
         targets.push({ ...sp, partition: r.partition, error: r.error });
       }

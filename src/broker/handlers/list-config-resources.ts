@@ -3,8 +3,10 @@
 // asked for (none: every type v1 knows), each resource with its type: groups with configs (none:
 // group configs are not built), client-metrics subscriptions, every node as a BROKER_LOGGER and as
 // a BROKER resource, every topic. A type v1 does not know fails the request with
-// UNSUPPORTED_VERSION, as Kafka answers. Top-level error only.
+// UNSUPPORTED_VERSION, as Kafka answers. Top-level error only. Kafka first requires
+// DESCRIBE_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED).
 import type { Handler } from '../handler.js';
+import { AclOperation } from '../../security/acls.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ResourceType } from '../../cluster/dynamic-configs.js';
 import {
@@ -19,6 +21,7 @@ const V1_TYPES: readonly number[] = [ResourceType.TOPIC, ResourceType.BROKER, Re
 export const handler: Handler<ListConfigResourcesRequest, ListConfigResourcesResponse> = {
   apiKey: 74,
   handle(ctx, req) {
+    if (!ctx.broker.authorizer.allowsCluster(ctx.connection, AclOperation.DESCRIBE_CONFIGS)) return this.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     const supported = ctx.apiVersion === 0 ? V0_TYPES : V1_TYPES;
     const types = ctx.apiVersion === 0 || req.resourceTypes.length === 0 ? supported : req.resourceTypes;
     if (types.some(t => !supported.includes(t))) return this.errorResponse(req, ctx.apiVersion, ErrorCode.UNSUPPORTED_VERSION);

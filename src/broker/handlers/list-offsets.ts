@@ -1,8 +1,13 @@
 // ListOffsets (2): offsets by time: earliest, latest, the first record at or after a timestamp,
 // and the record with the largest timestamp. Kafka's error response answers every requested
 // partition with the error, offset and timestamp unknown (-1).
+//
+// Authorization (KafkaApis.handleListOffsetRequest): a topic the requester may not DESCRIBE is
+// answered, after the others, with TOPIC_AUTHORIZATION_FAILED for each partition asked for.
 import type { Handler } from '../handler.js';
 import { duplicates } from '../topics.js';
+import { authorizedTopicNames } from '../authorization.js';
+import { AclOperation } from '../../security/acls.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import {
   defaultListOffsetsResponse,
@@ -34,7 +39,14 @@ export const handler: Handler<ListOffsetsRequest, ListOffsetsResponse> = {
     // answered once, a duplicated partition once (with INVALID_REQUEST)
     const byTopic = new Map<string, ListOffsetsResponse['topics'][number]['partitions']>();
     const answered = new Set<string>();
+    const allowed = authorizedTopicNames(ctx, AclOperation.DESCRIBE, req.topics.map(t => t.name));
+    const refused: ListOffsetsResponse['topics'] = [];
     for (const t of req.topics) {
+      if (allowed !== null && !allowed.has(t.name)) {
+        // each refused topic entry as asked, every partition (duplicates too)
+        refused.push({ name: t.name, partitions: t.partitions.map(p => ({ partitionIndex: p.partitionIndex, ...unknownOffset(ErrorCode.TOPIC_AUTHORIZATION_FAILED) })) });
+        continue;
+      }
       const topic = cluster.topic(t.name);
       let partitions = byTopic.get(t.name);
       if (partitions === undefined) byTopic.set(t.name, (partitions = []));
@@ -52,7 +64,9 @@ export const handler: Handler<ListOffsetsRequest, ListOffsetsResponse> = {
         partitions.push({ partitionIndex: p.partitionIndex, ...outcome });
       }
     }
-    return { throttleTimeMs: 0, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+    const topics = [...byTopic].map(([name, partitions]) => ({ name, partitions }));
+    if (refused.length > 0) topics.push(...refused);
+    return { throttleTimeMs: 0, topics };
   },
   errorResponse(req, _version, code) {
     return {

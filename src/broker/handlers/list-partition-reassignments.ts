@@ -1,7 +1,10 @@
 // ListPartitionReassignments (46). Top-level error and message; Kafka also lists each requested
 // partition (none when the request names no topics), with empty replica lists: the partitions
-// have no error field of their own.
+// have no error field of their own. Kafka's controller requires DESCRIBE on the cluster first
+// (ClusterAuthorizationException: "Request … is not authorized.").
 import { ErrorCode } from '../../protocol/errors.js';
+import { clusterDenied } from '../authorization.js';
+import { AclOperation } from '../../security/acls.js';
 import type { Partition } from '../../cluster/cluster.js';
 import type { Handler } from '../handler.js';
 import {
@@ -15,6 +18,8 @@ import {
 export const handler: Handler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse> = {
   apiKey: 46,
   handle(ctx, req) {
+    const denied = clusterDenied(ctx, AclOperation.DESCRIBE);
+    if (denied !== null) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, denied);
     const cluster = ctx.broker.cluster;
     const describe = (p: Partition) => ({ partitionIndex: p.index, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas });
     const topics: ListPartitionReassignmentsResponse['topics'] = [];

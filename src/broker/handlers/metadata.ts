@@ -3,9 +3,18 @@
 // Kafka's error response answers each requested topic (none when the request asks for all
 // topics) with the error and no partitions, naming it as the request did: by name, or by topic id
 // with an empty name (v10+). The top-level error code (v13+) carries the error too.
+//
+// Authorization (KafkaApis.handleTopicMetadataRequest): topics the requester may not DESCRIBE are
+// left out of an all-topics answer; named, they are answered TOPIC_AUTHORIZATION_FAILED without
+// saying whether they exist (by name: no topic id; by id: no name), after the others. Creating a
+// missing topic needs CREATE on the cluster or on the topic, else it is TOPIC_AUTHORIZATION_FAILED.
+// Authorized operations are filled for the topics answered (not the refused ones) when asked; the
+// cluster's (v8-10) only for a requester that may DESCRIBE the cluster (else 0).
 import type { Handler } from '../handler.js';
-import { authorizedOperations, createTopicWithDefaults, kafkaErrorOf, nodeEndpoint } from '../topics.js';
+import { createTopicWithDefaults, kafkaErrorOf, nodeEndpoint } from '../topics.js';
 import type { RequestContext } from '../handler.js';
+import { OPERATIONS_NOT_REQUESTED, clusterAuthorizedOperations, topicAuthorizedOperations } from '../authorization.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
 import { topicNameProblem, type Cluster, type Topic } from '../../cluster/cluster.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/wire.js';
@@ -27,10 +36,9 @@ export function liveBrokers(ctx: RequestContext): { nodeId: number; host: string
   return out;
 }
 
-/** authorizedOperations when the client did not ask for them. */
-const NOT_REQUESTED = -2147483648;
+const NOT_REQUESTED = OPERATIONS_NOT_REQUESTED;
 
-function describeTopic(cluster: Cluster, topic: Topic, includeOperations: boolean): MetadataResponseMetadataResponseTopic {
+function describeTopic(ctx: RequestContext, cluster: Cluster, topic: Topic, includeOperations: boolean): MetadataResponseMetadataResponseTopic {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -46,14 +54,17 @@ function describeTopic(cluster: Cluster, topic: Topic, includeOperations: boolea
       isrNodes: p.isr,
       offlineReplicas: p.replicas.filter(id => !cluster.isAlive(id)),
     })),
-    topicAuthorizedOperations: includeOperations ? authorizedOperations('topic') : NOT_REQUESTED,
+    topicAuthorizedOperations: includeOperations ? topicAuthorizedOperations(ctx, topic.name) : NOT_REQUESTED,
   };
 }
 
-/** An unanswerable topic. Kafka fills the operations of topics named by name even then, not of unknown ids. */
-function topicError(errorCode: number, name: string | null, topicId: string, includeOperations = false): MetadataResponseMetadataResponseTopic {
-  const topicAuthorizedOperations = includeOperations ? authorizedOperations('topic') : NOT_REQUESTED;
-  return { ...defaultMetadataResponseMetadataResponseTopic(), errorCode, name, topicId, topicAuthorizedOperations };
+/**
+ * An unanswerable topic. Kafka fills the operations of topics named by name even then, not of
+ * unknown ids nor of topics it refuses.
+ */
+function topicError(ctx: RequestContext, errorCode: number, name: string | null, topicId: string, includeOperations = false, isInternal = false): MetadataResponseMetadataResponseTopic {
+  const operations = includeOperations && name !== null ? topicAuthorizedOperations(ctx, name) : NOT_REQUESTED;
+  return { ...defaultMetadataResponseMetadataResponseTopic(), errorCode, name, topicId, isInternal, topicAuthorizedOperations: operations };
 }
 
 export const handler: Handler<MetadataRequest, MetadataResponse> = {
@@ -62,10 +73,20 @@ export const handler: Handler<MetadataRequest, MetadataResponse> = {
     const { broker, apiVersion: v } = ctx;
     const cluster = broker.cluster;
     const includeOps = v >= 8 && req.includeTopicAuthorizedOperations;
+    const authorizer = broker.authorizer;
+    const secure = authorizer.enabled;
     const topics: MetadataResponseMetadataResponseTopic[] = [];
+    // Kafka answers the refused topics after the others: those it may not create, then those it may not describe
+    let refusedCreate: MetadataResponseMetadataResponseTopic[] | null = null;
+    let refusedDescribe: MetadataResponseMetadataResponseTopic[] | null = null;
+    // CREATE on the cluster allows every auto-creation; asked once, when a topic is missing
+    let mayCreateAll: boolean | null = null;
     // v0 asks for every topic with an empty list; v1+ with null
     if (req.topics === null || (v === 0 && req.topics.length === 0)) {
-      for (const topic of cluster.topics()) topics.push(describeTopic(cluster, topic, includeOps));
+      for (const topic of cluster.topics()) {
+        if (secure && !authorizer.allows(ctx.connection, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name)) continue;
+        topics.push(describeTopic(ctx, cluster, topic, includeOps));
+      }
     } else {
       // v10-11 carry topic ids, but Kafka accepts lookups by id only from v12 (KafkaApis.handleTopicMetadataRequest)
       if (v < 12 && req.topics.some(x => x.name === null || x.topicId !== ZERO_UUID)) {
@@ -79,36 +100,50 @@ export const handler: Handler<MetadataRequest, MetadataResponse> = {
           if (seen.has(wanted.topicId)) continue;
           seen.add(wanted.topicId);
           const topic = wanted.topicId === ZERO_UUID ? undefined : cluster.topicById(wanted.topicId);
-          topics.push(topic ? describeTopic(cluster, topic, includeOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          if (topic === undefined) topics.push(topicError(ctx, ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          else if (secure && !authorizer.allows(ctx.connection, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name)) {
+            // topic ids are not secret: the id is echoed, the name is not
+            (refusedDescribe ??= []).push(topicError(ctx, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, wanted.topicId));
+          } else topics.push(describeTopic(ctx, cluster, topic, includeOps));
           continue;
         }
         if (seen.has(wanted.name)) continue;
         seen.add(wanted.name);
+        if (secure && !authorizer.allows(ctx.connection, AclOperation.DESCRIBE, ResourceType.TOPIC, wanted.name)) {
+          // whether it exists is not disclosed: no topic id, not internal
+          (refusedDescribe ??= []).push(topicError(ctx, ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name, ZERO_UUID));
+          continue;
+        }
         const topic = cluster.topic(wanted.name);
         if (topic) {
-          topics.push(describeTopic(cluster, topic, includeOps));
+          topics.push(describeTopic(ctx, cluster, topic, includeOps));
         } else if (!autoCreate) {
           // Kafka still validates the name: an illegal one is INVALID_TOPIC_EXCEPTION
           const code = topicNameProblem(wanted.name) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION;
-          topics.push(topicError(code, wanted.name, ZERO_UUID, includeOps));
+          topics.push(topicError(ctx, code, wanted.name, ZERO_UUID, includeOps));
+        } else if (secure && !(mayCreateAll ??= authorizer.allowsCluster(ctx.connection, AclOperation.CREATE)) && !authorizer.allows(ctx.connection, AclOperation.CREATE, ResourceType.TOPIC, wanted.name)) {
+          (refusedCreate ??= []).push(topicError(ctx, ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name, ZERO_UUID, false, cluster.isInternalTopic(wanted.name)));
         } else {
           try {
-            topics.push(describeTopic(cluster, createTopicWithDefaults(broker, wanted.name), includeOps));
+            topics.push(describeTopic(ctx, cluster, createTopicWithDefaults(broker, wanted.name), includeOps));
           } catch (err) {
             const { code } = kafkaErrorOf(err);
             // an illegal name is INVALID_TOPIC_EXCEPTION; any other refusal reads as an unknown topic
-            topics.push(topicError(code === ErrorCode.INVALID_TOPIC_EXCEPTION ? code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID, includeOps));
+            topics.push(topicError(ctx, code === ErrorCode.INVALID_TOPIC_EXCEPTION ? code : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID, includeOps));
           }
         }
       }
     }
+    if (refusedCreate !== null) topics.push(...refusedCreate);
+    if (refusedDescribe !== null) topics.push(...refusedDescribe);
     return {
       throttleTimeMs: 0,
       brokers: liveBrokers(ctx),
       clusterId: cluster.clusterId,
       controllerId: cluster.controllerId,
       topics,
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations('cluster') : NOT_REQUESTED,
+      // the request field exists in v8-10 only
+      clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? clusterAuthorizedOperations(ctx) : NOT_REQUESTED,
       errorCode: ErrorCode.NONE,
     };
   },

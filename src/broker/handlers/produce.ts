@@ -3,8 +3,15 @@
 // response; if any partition failed, the connection is closed instead, as Kafka does, so the
 // client refreshes its metadata. Kafka's error response answers every partition of the request
 // with the error and its message, offsets unknown (-1).
+//
+// Authorization (KafkaApis.handleProduceRequest): a request carrying transactional batches needs
+// WRITE on its transactional id, else every partition is answered
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED (acks=0: the connection is closed); a topic needs WRITE,
+// else its partitions are TOPIC_AUTHORIZATION_FAILED, before they are looked up (from v13 a topic
+// id that names no topic is UNKNOWN_TOPIC_ID first).
 import { NO_RESPONSE, arrivedAs, type Handler, type RequestContext } from '../handler.js';
 import { nodeEndpoint } from '../topics.js';
+import { AclOperation, ResourceType } from '../../security/acls.js';
 import { throttleProduce } from '../quota-manager.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AppendOutcome } from '../replica-manager.js';
@@ -38,6 +45,30 @@ function partitionResponse(index: number, out: AppendOutcome): ProduceResponsePa
 
 function partitionError(index: number, errorCode: number): ProduceResponsePartitionProduceResponse {
   return { ...defaultProduceResponsePartitionProduceResponse(), index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+}
+
+/** The transactional bit of a record batch's attributes. */
+const TRANSACTIONAL_ATTRIBUTE = 0x10;
+/** Offsets of the magic byte and the attributes in a record batch (v2) header; its length field. */
+const MAGIC_OFFSET = 16;
+const ATTRIBUTES_OFFSET = 21;
+const LENGTH_OFFSET = 8;
+const LOG_OVERHEAD = 12;
+
+/**
+ * Kafka's RequestUtils.hasTransactionalRecords: does the first whole batch of some partition's
+ * records carry the transactional bit?
+ */
+function hasTransactionalRecords(req: ProduceRequest): boolean {
+  for (const t of req.topicData) {
+    for (const pd of t.partitionData) {
+      const records = pd.records as Buffer | null;
+      if (records === null || records.length <= ATTRIBUTES_OFFSET + 1) continue;
+      if (LOG_OVERHEAD + records.readInt32BE(LENGTH_OFFSET) > records.length || records[MAGIC_OFFSET]! < 2) continue;
+      if ((records.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_ATTRIBUTE) !== 0) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -74,6 +105,18 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
       ctx.connection.close(message);
       return NO_RESPONSE;
     }
+    const authorizer = ctx.broker.authorizer;
+    const secure = authorizer.enabled;
+    if (secure && hasTransactionalRecords(req)) {
+      const txnId = req.transactionalId;
+      if (txnId === null || !authorizer.allows(ctx.connection, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId)) {
+        // Kafka's error response (none for acks=0, whose connection is closed instead); the
+        // exception carries the code's default text, which ApiError leaves out
+        if (req.acks !== 0) return handler.errorResponse(req, v, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+        ctx.connection.close('a produce with acks=0 failed: transactional id authorization failed');
+        return NO_RESPONSE;
+      }
+    }
     const validAcks = req.acks === -1 || req.acks === 0 || req.acks === 1;
     // appends are issued in request order; only a log that must wait makes this asynchronous
     let waiting: Promise<void>[] | null = null;
@@ -81,11 +124,14 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
     for (const t of req.topicData) {
       const topic: Topic | undefined = v >= 13 ? cluster.topicById(t.topicId) : cluster.topic(t.name);
       const unknown = v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      // WRITE on the topic, by name (from v13 only for an id that names a topic)
+      const denied = secure && (v >= 13 ? topic !== undefined && !authorizer.allows(ctx.connection, AclOperation.WRITE, ResourceType.TOPIC, topic.name) : !authorizer.allows(ctx.connection, AclOperation.WRITE, ResourceType.TOPIC, t.name));
       const partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
       for (const pd of t.partitionData) {
         const partition = topic?.partitions[pd.index];
-        // Kafka answers unknown partitions first, then bad acks (ReplicaManager.appendRecords)
-        if (topic === undefined) partitionResponses.push(partitionError(pd.index, unknown));
+        // Kafka answers unauthorized topics, then unknown partitions, then bad acks (ReplicaManager.appendRecords)
+        if (denied) partitionResponses.push(partitionError(pd.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        else if (topic === undefined) partitionResponses.push(partitionError(pd.index, unknown));
         else if (partition === undefined) partitionResponses.push(partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         else if (!validAcks) partitionResponses.push(partitionError(pd.index, ErrorCode.INVALID_REQUIRED_ACKS));
         else {

@@ -8,6 +8,8 @@
 // as Kafka's Errors.NONE.message()). Kafka lists no per-feature results when the request failed.
 import type { Handler } from '../handler.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { clusterDenied } from '../authorization.js';
+import { AclOperation } from '../../security/acls.js';
 import type { FeatureUpdate } from '../../cluster/features.js';
 import { defaultUpdateFeaturesResponse, type UpdateFeaturesRequest, type UpdateFeaturesResponse } from '../../protocol/messages/index.js';
 
@@ -39,6 +41,9 @@ export function javaHashMapOrder(keys: readonly string[]): string[] {
 export const handler: Handler<UpdateFeaturesRequest, UpdateFeaturesResponse> = {
   apiKey: 57,
   handle(ctx, req) {
+    // ControllerApis.handleUpdateFeatures: ALTER on the cluster first
+    const denied = clusterDenied(ctx, AclOperation.ALTER);
+    if (denied !== null) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, denied);
     // the controller's two maps: by feature name, the last level and upgrade type given win, at
     // the place the name was first put
     const levels = new Map<string, number>();
