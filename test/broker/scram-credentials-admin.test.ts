@@ -227,3 +227,21 @@ t.test('disk mode: the credentials survive a restart, in a file of their own', a
   t.same(await described(c2), before, 'the same credentials after the restart');
   t.ok(scramLogin(second, 'SCRAM-SHA-256', 'alice', 'alice-secret'), 'and they still authenticate');
 });
+
+t.test('with an authorizer: DESCRIBE and ALTER on the cluster', async t => {
+  const b = await testBroker(t, { config: { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' } });
+  const c = await testClient(t, b);
+  const described = await c.call(50, 0, { users: [{ name: 'alice' }] });
+  t.equal(described.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'User:ANONYMOUS may not describe credentials');
+  t.equal(described.errorMessage, null, 'the default message is left off, as Kafka does');
+  const altered = await c.call(51, 0, { deletions: [], upsertions: [{ name: 'alice', mechanism: SHA256, iterations: 4096, salt: Buffer.from('salt'), saltedPassword: Buffer.alloc(32, 1) }] });
+  t.same(altered.results.map((r: any) => r.errorCode), [ErrorCode.CLUSTER_AUTHORIZATION_FAILED]);
+  t.match(altered.results[0].errorMessage, /^Request .* is not authorized\.$/);
+  t.equal(b.cluster.scramCredentials.size, 0, 'nothing was stored');
+  b.cluster.acls.create([
+    { resourceType: 4, resourceName: 'kafka-cluster', patternType: 3, principal: 'User:ANONYMOUS', host: '*', operation: 7, permissionType: 3 },
+  ]);
+  const allowed = await c.call(51, 0, { deletions: [], upsertions: [{ name: 'alice', mechanism: SHA256, iterations: 4096, salt: Buffer.from('salt'), saltedPassword: Buffer.alloc(32, 1) }] });
+  t.same(allowed.results.map((r: any) => r.errorCode), [0], 'ALTER on the cluster allows it');
+  t.equal((await c.call(50, 0, { users: [{ name: 'alice' }] })).errorCode, 0, 'and ALTER implies DESCRIBE');
+});

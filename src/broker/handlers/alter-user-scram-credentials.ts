@@ -11,6 +11,8 @@
 //
 // The error response answers each distinct user named by the deletions and upsertions, sorted by
 // name (not in request order), with the error and its message.
+import { AclOperation } from '../../security/acls.js';
+import { clusterDenied } from '../authorization.js';
 import type { Handler } from '../handler.js';
 import { javaHash } from '../../cluster/client-quotas.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -92,7 +94,11 @@ function usernameAndMechanismError(name: string, mechanism: ScramMechanismInfo |
 export const handler: Handler<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse> = {
   apiKey: 51,
   handle(ctx, req) {
-    // authorization: ALTER on CLUSTER
+    // ControllerApis: ALTER on the cluster, else every result refused with the exception's message
+    if (ctx.broker.authorizer.enabled) {
+      const denied = clusterDenied(ctx, AclOperation.ALTER);
+      if (denied !== null) return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, denied);
+    }
     const store = ctx.broker.cluster.scramCredentials;
     const userToDeletion = new JavaHashMap<Deletion>();
     const userToUpsert = new JavaHashMap<Upsertion>();

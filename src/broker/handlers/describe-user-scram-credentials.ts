@@ -7,6 +7,7 @@
 // The error response: a top-level error and message, and one result per requested user with the
 // error and message. Kafka does not name the user in those results (it leaves the name empty);
 // clients read the top-level error first. A null user list (all users) gets no results.
+import { AclOperation } from '../../security/acls.js';
 import type { Handler } from '../handler.js';
 import { javaHash, javaHashMapOrder } from '../../cluster/client-quotas.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -21,7 +22,10 @@ import {
 export const handler: Handler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse> = {
   apiKey: 50,
   handle(ctx, req) {
-    // authorization: DESCRIBE on CLUSTER
+    // KafkaApis: DESCRIBE on the cluster, else the error response with the default message (none on the wire)
+    if (ctx.broker.authorizer.enabled && !ctx.broker.authorizer.allowsCluster(ctx.connection, AclOperation.DESCRIBE)) {
+      return handler.errorResponse(req, ctx.apiVersion, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     const store = ctx.broker.cluster.scramCredentials;
     const requested = req.users === null || req.users.length === 0 ? null : req.users.map(u => u.name);
     const names: string[] = [];
