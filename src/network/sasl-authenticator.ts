@@ -112,6 +112,7 @@ export class SaslAuthenticator {
       }
       const outcome = this.broker.dispatch(this.conn, frame);
       if (outcome instanceof Promise) return { kind: 'close', reason: 'ApiVersions did not answer synchronously' };
+      if (outcome.kind === 'close') return outcome;
       // a version too new is answered at v0 with UNSUPPORTED_VERSION: the client asks again
       const version = frame.readInt16BE(2);
       if (version <= maxVersion(API_VERSIONS)) this.state = 'handshake';
