@@ -10,7 +10,6 @@ import type { ListenerAddress } from '../cluster/listeners.js';
 import { Listener, type ListenerOptions } from '../network/listener.js';
 import { ConnectionLimits } from '../network/limits.js';
 import { usesSasl, usesTls } from '../security/principal.js';
-import { checkSaslConfig } from '../security/sasl/mechanism.js';
 import { Broker, type BrokerSecurity } from './broker.js';
 import type { Clock } from './clock.js';
 import type { ProducerIdManager } from './producer-ids.js';
@@ -89,8 +88,14 @@ export class BrokerNode {
   private async listenerOptions(l: ListenerAddress): Promise<Omit<ListenerOptions, 'limits'>> {
     const securityProtocol = l.securityProtocol ?? 'PLAINTEXT';
     const base = { name: l.name, securityProtocol, host: l.host === '' ? '0.0.0.0' : l.host, port: l.port };
-    if (usesSasl(securityProtocol)) checkSaslConfig(this.config, l.name);
-    if (!usesTls(securityProtocol)) return base;
+    let sasl: ListenerOptions['sasl'];
+    if (usesSasl(securityProtocol)) {
+      // loaded only for SASL listeners, as TLS is below: the mechanisms cost the process memory
+      const [{ checkSaslConfig }, { SaslAuthenticator }] = await Promise.all([import('../security/sasl/mechanism.js'), import('../network/sasl-authenticator.js')]);
+      checkSaslConfig(this.config, l.name);
+      sasl = { Authenticator: SaslAuthenticator };
+    }
+    if (!usesTls(securityProtocol)) return { ...base, sasl };
     // loaded only for TLS listeners: node:tls costs the process memory
     const [tlsModule, { tlsServerOptions, certificatePrincipal }] = await Promise.all([import('node:tls'), import('../security/tls.js')]);
     const rules = this.config.staticText(`listener.name.${l.name.toLowerCase()}.ssl.principal.mapping.rules`) ?? this.config.str('ssl.principal.mapping.rules') ?? 'DEFAULT';
@@ -98,7 +103,7 @@ export class BrokerNode {
     if (String(options.ciphers ?? '').includes('@SECLEVEL=0')) {
       this.log.warn({ listener: l.name }, 'the key store\'s certificate is signed with a digest OpenSSL calls too weak (e.g. SHA-1); served anyway, as Java does, at OpenSSL security level 0');
     }
-    return { ...base, tls: { module: tlsModule.default, options, principalOf: cert => certificatePrincipal(cert, rules) } };
+    return { ...base, sasl, tls: { module: tlsModule.default, options, principalOf: cert => certificatePrincipal(cert, rules) } };
   }
 
   /**

@@ -8,7 +8,7 @@ import type { Broker } from '../broker/broker.js';
 import { ANONYMOUS, usesSasl, usesTls, type KafkaPrincipal, type SecurityProtocol } from '../security/principal.js';
 import { Connection } from './connection.js';
 import type { ConnectionLimits } from './limits.js';
-import { SaslAuthenticator } from './sasl-authenticator.js';
+import type { SaslAuthenticator } from './sasl-authenticator.js';
 
 export interface ListenerOptions {
   /** The listener name (Kafka's listeners syntax NAME://host:port). */
@@ -19,6 +19,8 @@ export interface ListenerOptions {
   /** The TLS module and its server options, for SSL and SASL_SSL listeners. */
   tls?: { module: typeof tls; options: tls.TlsOptions; principalOf: (cert: import('node:crypto').X509Certificate) => KafkaPrincipal };
   limits: ConnectionLimits;
+  /** SASL listeners: the class authenticating each connection (loaded only where a listener needs it). */
+  sasl?: { Authenticator: typeof SaslAuthenticator };
 }
 
 export class Listener {
@@ -54,7 +56,11 @@ export class Listener {
         idleMs,
         onClosed: c => this.connections.delete(c),
       });
-      if (usesSasl(securityProtocol)) conn.authenticator = new SaslAuthenticator(conn, this.broker);
+      const sasl = this.opts.sasl;
+      if (usesSasl(securityProtocol)) {
+        if (sasl === undefined) throw new Error(`listener ${this.name} (${securityProtocol}) has no SASL authenticator`);
+        conn.authenticator = new sasl.Authenticator(conn, this.broker);
+      }
       this.connections.add(conn);
     };
     // the connection limits apply as TCP accepts, before any TLS handshake
