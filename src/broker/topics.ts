@@ -4,33 +4,6 @@ import { KafkaError } from '../protocol/errors.js';
 import type { Broker } from './broker.js';
 import type { ConnectionInfo } from './handler.js';
 
-/** Kafka's AclOperation codes. */
-export const AclOperation = {
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-} as const;
-
-const SUPPORTED_OPERATIONS = {
-  topic: ['READ', 'WRITE', 'CREATE', 'DESCRIBE', 'DELETE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'],
-  cluster: ['CREATE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE', 'ALTER', 'DESCRIBE'],
-  group: ['READ', 'DESCRIBE', 'DELETE', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'],
-} as const;
-
-/** The authorized-operations bit field of a resource; with no authorizer every operation is allowed. */
-export function authorizedOperations(resource: keyof typeof SUPPORTED_OPERATIONS): number {
-  let bits = 0;
-  for (const op of SUPPORTED_OPERATIONS[resource]) bits |= 1 << AclOperation[op];
-  return bits;
-}
-
 /**
  * The host and port clients should use for `nodeId`, reached through the listener the client
  * connected on (Kafka advertises each node's endpoint of the same listener name): the node's

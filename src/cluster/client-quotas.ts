@@ -4,11 +4,10 @@
 // does; DescribeClientQuotas filters them as ClientQuotasImage does; each broker's quota managers
 // (src/broker/quota-manager.ts) resolve a client's limits from them. In disk mode they are kept in
 // their own file of the data directory, rewritten atomically on every change.
-import fs from 'node:fs';
 import { isIP, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { writeFileAtomic } from '../storage/checkpoint.js';
+import { readJsonFile, writeJsonFileAtomic } from '../storage/checkpoint.js';
 
 export const CLIENT_QUOTAS_FILE = 'samsa-client-quotas.json';
 
@@ -297,14 +296,8 @@ export class ClientQuotaStore {
    */
   openIn(dataDir: string): void {
     const file = path.join(dataDir, CLIENT_QUOTAS_FILE);
-    let text: string | null = null;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (text !== null) {
-      const parsed = JSON.parse(text) as { version: number; quotas: { entity: EntityData[]; values: Record<string, string> }[] };
+    const parsed = readJsonFile<{ version: number; quotas: { entity: EntityData[]; values: Record<string, string> }[] }>(file);
+    if (parsed !== undefined) {
       if (parsed.version !== 1 || !Array.isArray(parsed.quotas)) throw new Error(`${file}: unknown version ${parsed.version}`);
       const records: QuotaRecord[] = [];
       for (const q of parsed.quotas) {
@@ -384,7 +377,7 @@ export class ClientQuotaStore {
     const next = this.applied(records);
     if (this.file !== null) {
       const quotas = [...next.values()].map(s => ({ entity: s.entity, values: Object.fromEntries([...s.values].map(([k, v]) => [k, String(v)])) }));
-      writeFileAtomic(this.file, `${JSON.stringify({ version: 1, quotas }, null, 1)}\n`);
+      writeJsonFileAtomic(this.file, { version: 1, quotas });
     }
     this.commit(next, records);
   }

@@ -6,10 +6,9 @@
 // replaced atomically on every change and read at start.
 //
 // Also here: Kafka's checks of a resource's new configs, which both alter APIs share.
-import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { writeFileAtomic } from '../storage/checkpoint.js';
+import { readJsonFile, writeJsonFileAtomic } from '../storage/checkpoint.js';
 import {
   brokerConfigDef,
   clientMetricsConfigDef,
@@ -107,8 +106,8 @@ export class DynamicConfigs implements DynamicBrokerValues {
   /** Disk mode: reads the store of `dataDir` (if any) and saves every change there. */
   open(dataDir: string): void {
     const file = path.join(dataDir, DYNAMIC_CONFIGS_FILE);
-    if (fs.existsSync(file)) {
-      const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as StoredFile;
+    const stored = readJsonFile<StoredFile>(file);
+    if (stored !== undefined) {
       if (stored.version !== 1) throw new Error(`${file}: unknown version ${stored.version}`);
       this.brokers.clear();
       this.subscriptions.clear();
@@ -159,7 +158,7 @@ export class DynamicConfigs implements DynamicBrokerValues {
     const out: StoredFile = { version: 1, brokers: {}, clientMetrics: {} };
     for (const [name, configs] of this.brokers) out.brokers[name] = Object.fromEntries(configs);
     for (const [name, configs] of this.subscriptions) out.clientMetrics[name] = Object.fromEntries(configs);
-    writeFileAtomic(this.file, `${JSON.stringify(out, null, 1)}\n`);
+    writeJsonFileAtomic(this.file, out);
   }
 
   private notify(change: DynamicConfigChange): void {

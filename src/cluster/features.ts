@@ -23,10 +23,9 @@
 //
 // In disk mode the finalized levels and their epoch are kept in samsa-features.json in the data
 // directory, written atomically on every change, so they survive restarts.
-import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
-import { writeFileAtomic } from '../storage/checkpoint.js';
+import { readJsonFile, writeJsonFileAtomic } from '../storage/checkpoint.js';
 import { LATEST_FEATURES, type KafkaRelease } from './kafka-versions.js';
 
 export interface SupportedFeature {
@@ -207,13 +206,13 @@ export class Features {
   openIn(dataDir: string): void {
     if (this.emulated !== null) return;
     const file = path.join(dataDir, FEATURES_FILE);
-    if (fs.existsSync(file)) {
-      let parsed: { version?: unknown; epoch?: unknown; finalized?: unknown };
-      try {
-        parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof parsed;
-      } catch (err) {
-        throw new Error(`${file}: not readable (${(err as Error).message})`);
-      }
+    let parsed: { version?: unknown; epoch?: unknown; finalized?: unknown } | undefined;
+    try {
+      parsed = readJsonFile(file);
+    } catch (err) {
+      throw new Error(`${file}: not readable (${(err as Error).message})`);
+    }
+    if (parsed !== undefined) {
       if (parsed.version !== 1) throw new Error(`${file}: unknown version ${String(parsed.version)}`);
       if (typeof parsed.epoch !== 'number' || !Number.isSafeInteger(parsed.epoch) || parsed.epoch < 0) {
         throw new Error(`${file}: bad epoch ${String(parsed.epoch)}`);
@@ -247,7 +246,7 @@ export class Features {
   private save(): void {
     if (this.file === null) return;
     const finalized = Object.fromEntries([...this.finalized].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    writeFileAtomic(this.file, `${JSON.stringify({ version: 1, epoch: this.currentEpoch, finalized }, null, 1)}\n`);
+    writeJsonFileAtomic(this.file, { version: 1, epoch: this.currentEpoch, finalized });
   }
 
   /**

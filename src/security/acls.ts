@@ -3,10 +3,9 @@
 // cluster's durable store of bindings. Creations and deletions are validated and applied as
 // Kafka 4.1's AclApis and controller (AclControlManager) do; in disk mode the store is kept in
 // its own file of the data directory, rewritten atomically on every change.
-import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode } from '../protocol/errors.js';
-import { writeFileAtomic } from '../storage/checkpoint.js';
+import { readJsonFile, writeJsonFileAtomic } from '../storage/checkpoint.js';
 
 export const ACLS_FILE = 'samsa-acls.json';
 
@@ -357,14 +356,8 @@ export class AclStore {
       return;
     }
     const file = path.join(dataDir, ACLS_FILE);
-    let text: string | null = null;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (text !== null) {
-      const parsed = JSON.parse(text) as { version: number; acls: FileAcl[] };
+    const parsed = readJsonFile<{ version: number; acls: FileAcl[] }>(file);
+    if (parsed !== undefined) {
       if (parsed.version !== 1 || !Array.isArray(parsed.acls)) throw new Error(`${file}: unknown version ${parsed.version}`);
       const next = new Map<string, StoredAcl>();
       for (const a of parsed.acls) {
@@ -468,7 +461,7 @@ export class AclStore {
   private save(next: Map<string, StoredAcl>): void {
     if (this.file === null) return;
     const acls = [...next.values()].map(toFile);
-    writeFileAtomic(this.file, `${JSON.stringify({ version: 1, acls }, null, 1)}\n`);
+    writeJsonFileAtomic(this.file, { version: 1, acls });
   }
 
   private commit(next: Map<string, StoredAcl>): void {

@@ -5,9 +5,8 @@
 // write them. In disk mode they live in a file of their own in the data directory, rewritten
 // atomically on every change.
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../storage/checkpoint.js';
+import { readJsonFile, writeJsonFileAtomic } from '../storage/checkpoint.js';
 
 export const SCRAM_CREDENTIALS_FILE = 'samsa-scram-credentials.json';
 
@@ -123,14 +122,8 @@ export class ScramCredentialStore {
   openIn(dataDir: string | null): void {
     if (dataDir === null) return;
     const file = path.join(dataDir, SCRAM_CREDENTIALS_FILE);
-    let text: string | null = null;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (text !== null) {
-      const parsed = JSON.parse(text) as StoredFile;
+    const parsed = readJsonFile<StoredFile>(file);
+    if (parsed !== undefined) {
       if (parsed.version !== 1 || !Array.isArray(parsed.credentials)) throw new Error(`${file}: unknown version ${parsed.version}`);
       const users = new Map<string, Map<number, ScramCredential>>();
       for (const c of parsed.credentials) {
@@ -205,7 +198,7 @@ export class ScramCredentialStore {
       if (byMechanism === undefined) next.set(c.user, (byMechanism = new Map()));
       byMechanism.set(c.mechanism.type, credentialOf(c.mechanism, c.salt, c.saltedPassword, c.iterations));
     }
-    if (this.file !== null) writeFileAtomic(this.file, serialize(next));
+    if (this.file !== null) writeJsonFileAtomic(this.file, storedFile(next));
     this.users = next;
   }
 
@@ -241,7 +234,8 @@ function known(mechanism: string): ScramMechanismInfo {
   return m;
 }
 
-function serialize(users: Map<string, Map<number, ScramCredential>>): string {
+/** The credentials as the store's file keeps them (secrets in base64). */
+function storedFile(users: Map<string, Map<number, ScramCredential>>): StoredFile {
   const credentials: StoredFile['credentials'] = [];
   for (const [user, byMechanism] of users) {
     for (const m of SCRAM_MECHANISMS) {
@@ -250,7 +244,7 @@ function serialize(users: Map<string, Map<number, ScramCredential>>): string {
       credentials.push({ user, mechanism: m.name, salt: c.salt.toString('base64'), storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64'), iterations: c.iterations });
     }
   }
-  return `${JSON.stringify({ version: 1, credentials } satisfies StoredFile, null, 1)}\n`;
+  return { version: 1, credentials };
 }
 
 // --- kafka-storage --add-scram ------------------------------------------------------------------

@@ -1,6 +1,6 @@
-// Small files that must never be seen half written (checkpoints, metadata): written to a temp
-// file, fsynced, renamed over the old one, and the directory fsynced, as Kafka's
-// CheckpointFile does. The offset checkpoints use Kafka's text format:
+// Small files that must never be seen half written (checkpoints, metadata, the stores' JSON
+// files): written to a temp file, fsynced, renamed over the old one, and the directory fsynced,
+// as Kafka's CheckpointFile does. The offset checkpoints use Kafka's text format:
 //   0            (version)
 //   <count>
 //   <topic> <partition> <offset>   (one line per partition)
@@ -24,6 +24,27 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
     throw err;
   }
   fsyncDir(path.dirname(file));
+}
+
+/** Writes `value` as the stores keep their files: JSON indented by one space, a final newline. */
+export function writeJsonFileAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, `${JSON.stringify(value, null, 1)}\n`);
+}
+
+/** A store's JSON file, parsed; undefined (which no JSON text is) when it does not exist yet. Unreadable or malformed JSON throws. */
+export function readJsonFile<T>(file: string): T | undefined {
+  const text = readTextIfExists(file);
+  return text === null ? undefined : (JSON.parse(text) as T);
+}
+
+/** A file's text; null when it does not exist, other errors throw. */
+function readTextIfExists(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
 }
 
 export function fsyncDir(dir: string): void {
@@ -50,13 +71,8 @@ export function writeOffsetCheckpoint(file: string, offsets: OffsetCheckpoint): 
 /** Reads an offset checkpoint; a missing file is empty, a malformed one throws. */
 export function readOffsetCheckpoint(file: string): OffsetCheckpoint {
   const out: OffsetCheckpoint = new Map();
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return out;
-    throw err;
-  }
+  const text = readTextIfExists(file);
+  if (text === null) return out;
   const lines = text.split('\n').filter(l => l !== '');
   if (lines[0] !== '0') throw new Error(`${file}: unknown checkpoint version ${lines[0]}`);
   const count = Number(lines[1]);

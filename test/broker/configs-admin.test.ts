@@ -14,21 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { testBroker, testClient } from '../helpers/broker.js';
 import { TestClient } from '../helpers/client.js';
+import { APPEND, BROKER, BROKER_LOGGER, CLIENT_METRICS, DELETE, GROUP, SET, SUBTRACT, TOPIC } from '../helpers/configs.js';
 import { batch, createTopic, produce } from '../helpers/kafka.js';
 import { ErrorCode, errorName } from '../../src/protocol/errors.js';
 import { LONG_MAX } from '../../src/cluster/configs.js';
 import { DYNAMIC_CONFIGS_FILE } from '../../src/cluster/dynamic-configs.js';
-
-const TOPIC = 2;
-const BROKER = 4;
-const BROKER_LOGGER = 8;
-const CLIENT_METRICS = 16;
-const GROUP = 32;
-
-const SET = 0;
-const DELETE = 1;
-const APPEND = 2;
-const SUBTRACT = 3;
 
 // ConfigSource
 const DYNAMIC_TOPIC_CONFIG = 1;

@@ -203,6 +203,13 @@ async function createTopic(name: string, assignments: number[][]): Promise<strin
   return created!.id;
 }
 
+type ConfigResource = pk.IncrementalAlterConfigsOptions['resources'][number];
+
+/** IncrementalAlterConfigs through Admin: changes to one resource's configs. */
+function alterConfigs(resourceType: ConfigResource['resourceType'], resourceName: string, configs: ConfigResource['configs'], validateOnly = false): Promise<void> {
+  return admin.incrementalAlterConfigs({ resources: [{ resourceType, resourceName, configs }], validateOnly });
+}
+
 t.test('DescribeCluster v1: the cluster id, the controller, the three brokers and their ports', async t => {
   const res = await pk.describeClusterV1.api.async(conn0, true, BROKERS);
   t.equal(res.errorCode, 0);
@@ -302,34 +309,18 @@ t.test('IncrementalAlterConfigs through Admin: SET, APPEND, SUBTRACT, DELETE on 
   };
   t.same(await read(['retention.ms', 'cleanup.policy']), { 'retention.ms': ['604800000', DEFAULT_CONFIG], 'cleanup.policy': ['delete', DEFAULT_CONFIG] }, 'the defaults');
 
-  await admin.incrementalAlterConfigs({
-    resources: [
-      {
-        resourceType: TOPIC,
-        resourceName: 'configs',
-        configs: [
-          { name: 'retention.ms', configOperation: SET, value: '3600000' },
-          { name: 'cleanup.policy', configOperation: APPEND, value: 'compact' },
-        ],
-      },
-    ],
-  });
+  await alterConfigs(TOPIC, 'configs', [
+    { name: 'retention.ms', configOperation: SET, value: '3600000' },
+    { name: 'cleanup.policy', configOperation: APPEND, value: 'compact' },
+  ]);
   t.same(await read(['retention.ms', 'cleanup.policy']), { 'retention.ms': ['3600000', TOPIC_CONFIG], 'cleanup.policy': ['delete,compact', TOPIC_CONFIG] }, 'SET, and APPEND to the default list');
   t.same(own(), { 'retention.ms': '3600000', 'cleanup.policy': 'delete,compact' });
   t.same([b.cluster.topic('configs')!.settings.log.retentionMs, b.cluster.topic('configs')!.settings.log.compact], [3600000, true], 'in force at once');
 
-  await admin.incrementalAlterConfigs({
-    resources: [
-      {
-        resourceType: TOPIC,
-        resourceName: 'configs',
-        configs: [
-          { name: 'cleanup.policy', configOperation: SUBTRACT, value: 'delete' },
-          { name: 'retention.ms', configOperation: DELETE },
-        ],
-      },
-    ],
-  });
+  await alterConfigs(TOPIC, 'configs', [
+    { name: 'cleanup.policy', configOperation: SUBTRACT, value: 'delete' },
+    { name: 'retention.ms', configOperation: DELETE },
+  ]);
   t.same(await read(['retention.ms', 'cleanup.policy']), { 'retention.ms': ['604800000', DEFAULT_CONFIG], 'cleanup.policy': ['compact', TOPIC_CONFIG] }, 'SUBTRACT, and DELETE back to the default');
   t.same(own(), { 'cleanup.policy': 'compact' });
 
@@ -337,15 +328,12 @@ t.test('IncrementalAlterConfigs through Admin: SET, APPEND, SUBTRACT, DELETE on 
   for (const validateOnly of [true, false]) {
     const err = await refusal(
       t,
-      admin.incrementalAlterConfigs({
-        resources: [{ resourceType: TOPIC, resourceName: 'configs', configs: [{ name: 'retention.ms', configOperation: SET, value: '5' }, { name: 'no.such.config', configOperation: SET, value: '1' }] }],
-        validateOnly,
-      }),
+      alterConfigs(TOPIC, 'configs', [{ name: 'retention.ms', configOperation: SET, value: '5' }, { name: 'no.such.config', configOperation: SET, value: '1' }], validateOnly),
       'an unknown config',
     );
     t.same(show(problemsOf(err)), [['INVALID_CONFIG', 40, 'Unknown topic config name: no.such.config']], `an unknown config name${validateOnly ? ' (validateOnly)' : ''}`);
   }
-  const err = await refusal(t, admin.incrementalAlterConfigs({ resources: [{ resourceType: TOPIC, resourceName: 'configs', configs: [{ name: 'retention.ms', configOperation: APPEND, value: '5' }] }] }), 'APPEND to a non-list');
+  const err = await refusal(t, alterConfigs(TOPIC, 'configs', [{ name: 'retention.ms', configOperation: APPEND, value: '5' }]), 'APPEND to a non-list');
   t.same(show(problemsOf(err)), [['INVALID_CONFIG', 40, 'Can\'t APPEND to key retention.ms because its type is not LIST.']]);
   t.same(own(), before, 'nothing changed');
   t.same(await read(['retention.ms']), { 'retention.ms': ['604800000', DEFAULT_CONFIG] });
@@ -569,11 +557,11 @@ t.test('ListConfigResources v0 (listClientMetricsResourcesV0): client-metrics su
       ['match', '', DEFAULT_CONFIG],
     ],
   );
-  const err = await refusal(t, admin.incrementalAlterConfigs({ resources: [{ resourceType: CLIENT_METRICS, resourceName: 'bad', configs: [{ name: 'interval.ms', configOperation: SET, value: '50' }] }] }), 'an interval too short');
+  const err = await refusal(t, alterConfigs(CLIENT_METRICS, 'bad', [{ name: 'interval.ms', configOperation: SET, value: '50' }]), 'an interval too short');
   t.same(show(problemsOf(err)), [['INVALID_REQUEST', 42, 'Invalid value 50 for interval.ms, interval must be between 100 and 3600000 (1 hour)']]);
   t.same(await list(), ['everything', 'producers'], 'a refused subscription is not listed');
 
-  await admin.incrementalAlterConfigs({ resources: [{ resourceType: CLIENT_METRICS, resourceName: 'everything', configs: [{ name: 'interval.ms', configOperation: DELETE }] }] });
+  await alterConfigs(CLIENT_METRICS, 'everything', [{ name: 'interval.ms', configOperation: DELETE }]);
   t.same(await list(), ['producers'], 'a subscription with no configs left is gone');
 });
 

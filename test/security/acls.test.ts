@@ -5,6 +5,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ALICE_READS_ORDERS } from '../helpers/acls.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import {
   ACLS_FILE,
@@ -24,16 +25,7 @@ import {
   type AclBindingFilter,
 } from '../../src/security/acls.js';
 
-const acl = (over: Partial<AclBinding> = {}): AclBinding => ({
-  resourceType: Res.TOPIC,
-  resourceName: 'orders',
-  patternType: Pat.LITERAL,
-  principal: 'User:alice',
-  host: '*',
-  operation: Op.READ,
-  permissionType: Perm.ALLOW,
-  ...over,
-});
+const acl = (over: Partial<AclBinding> = {}): AclBinding => ({ ...ALICE_READS_ORDERS, ...over });
 const filter = (over: Partial<AclBindingFilter> = {}): AclBindingFilter => ({ ...ANY_FILTER, ...over });
 const OK = { errorCode: 0, errorMessage: null };
 const invalid = (errorMessage: string) => ({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage });

@@ -5,32 +5,22 @@
 import t from 'tap';
 import pino from 'pino';
 import { Writable } from 'node:stream';
+import { ALICE_READS_ORDERS, STANDARD_AUTHORIZER as STANDARD, addAcls } from '../helpers/acls.js';
 import { BrokerConfig } from '../../src/cluster/configs.js';
 import { AclOperation as Op, AclPermissionType as Perm, AclStore, PatternType as Pat, ResourceType as Res, type AclBinding } from '../../src/security/acls.js';
 import { Authorizer, checkAuthorizerConfig, clusterNotAuthorizedMessage, hostAddress, parseSuperUsers, supportedOperations } from '../../src/security/authorizer.js';
 import { userPrincipal, type KafkaPrincipal } from '../../src/security/principal.js';
 
-const STANDARD = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 const alice = userPrincipal('alice');
 const bob = userPrincipal('bob');
 const HOST = '10.0.0.1';
 
+/** An authorizer over these ACLs, each ALICE_READS_ORDERS but for the fields given. */
 function authorizerWith(acls: Partial<AclBinding>[], config: Record<string, string> = {}, log: pino.Logger | null = null): Authorizer {
   const store = new AclStore();
-  const results = store.create(acls.map(a => ({ ...acl, ...a })));
-  for (const r of results) if (r.errorCode !== 0) throw new Error(`bad test ACL: ${r.errorMessage}`);
+  addAcls(store, acls.map(a => ({ ...ALICE_READS_ORDERS, ...a })));
   return new Authorizer(new BrokerConfig({ 'authorizer.class.name': STANDARD, ...config }), store, log);
 }
-
-const acl: AclBinding = {
-  resourceType: Res.TOPIC,
-  resourceName: 'orders',
-  patternType: Pat.LITERAL,
-  principal: 'User:alice',
-  host: '*',
-  operation: Op.READ,
-  permissionType: Perm.ALLOW,
-};
 
 const can = (a: Authorizer, p: KafkaPrincipal, op: number, name = 'orders', type: number = Res.TOPIC, host = HOST) => a.authorize(p, host, op, type, name);
 

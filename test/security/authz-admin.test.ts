@@ -6,47 +6,20 @@
 // so the requester is User:ANONYMOUS.
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t, { type Test } from 'tap';
+import { allow, createTopicDirectly as topic, onCluster, onTopic, securedWithClient } from '../helpers/acls.js';
 import { testBroker, testClient } from '../helpers/broker.js';
+import { BROKER, BROKER_LOGGER, CLIENT_METRICS, GROUP, SET, TOPIC } from '../helpers/configs.js';
 import { ZERO_UUID } from '../helpers/kafka.js';
-import type { TestClient } from '../helpers/client.js';
-import type { RunningBroker } from '../../src/index.js';
 import { ErrorCode, errorMessage } from '../../src/protocol/errors.js';
-import { AclOperation as Op, AclPermissionType as Perm, PatternType as Pat, ResourceType as Res, type AclBinding } from '../../src/security/acls.js';
+import { AclOperation as Op, AclPermissionType as Perm, ResourceType as Res } from '../../src/security/acls.js';
 
-const AUTHORIZER = { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' };
 const NOT_REQUESTED = -2147483648;
 const bits = (...ops: number[]) => ops.reduce((b, op) => b | (1 << op), 0);
 /** Kafka's ClusterAuthorizationException message for a request refused an operation on the cluster. */
 const NOT_AUTHORIZED = /^Request Request\(processor=0, connectionId=\S+, session=Session\(User:ANONYMOUS,\/127\.0\.0\.1\), listenerName=ListenerName\(PLAINTEXT\), securityProtocol=PLAINTEXT, buffer=null, envelope=None\) is not authorized\.$/;
 
-/** Config resource types. */
-const TOPIC = 2;
-const BROKER = 4;
-const BROKER_LOGGER = 8;
-const CLIENT_METRICS = 16;
-const GROUP = 32;
-const SET = 0;
-
-async function secured(t: Test, config: Record<string, string | number | boolean> = {}): Promise<{ b: RunningBroker; c: TestClient }> {
-  const b = await testBroker(t, { config: { ...AUTHORIZER, 'num.partitions': 1, ...config } });
-  return { b, c: await testClient(t, b) };
-}
-
-/** Creates a topic behind the APIs' back (no request, so no ACL needed); returns its id. */
-function topic(b: RunningBroker, name: string, partitions = 1): string {
-  const plan = b.cluster.planTopic({ name, numPartitions: partitions, replicationFactor: -1, assignments: null, configs: new Map() });
-  return b.cluster.createTopic(name, plan.replicas, plan.configs).id;
-}
-
-/** Adds ALLOW ACLs for User:ANONYMOUS (any host, literal; the cluster unless a name is given). */
-function allow(b: RunningBroker, ...acls: (Partial<AclBinding> & { resourceType: number; operation: number })[]): void {
-  const results = b.cluster.acls.create(
-    acls.map(a => ({ resourceName: 'kafka-cluster', patternType: Pat.LITERAL, principal: 'User:ANONYMOUS', host: '*', permissionType: Perm.ALLOW, ...a })),
-  );
-  for (const r of results) if (r.errorCode !== 0) throw new Error(`bad test ACL: ${r.errorMessage}`);
-}
-const onTopic = (resourceName: string, operation: number) => ({ resourceType: Res.TOPIC, resourceName, operation });
-const onCluster = (operation: number) => ({ resourceType: Res.CLUSTER, operation });
+/** A secured broker (test/helpers/acls.ts) making one partition per topic, and a client. */
+const secured = (t: Test, config: Record<string, string | number | boolean> = {}) => securedWithClient(t, { 'num.partitions': 1, ...config });
 
 t.test('CreateTopics: CREATE on the cluster or the topic; configs only with DESCRIBE_CONFIGS', async t => {
   const { b, c } = await secured(t);

@@ -7,57 +7,22 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t, { type Test } from 'tap';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
+import { anonymousAcl as acl, securedWithClient, type Secured } from '../helpers/acls.js';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 import type { TestClient } from '../helpers/client.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { errorMessage } from '../../src/protocol/errors.js';
-import type { RunningBroker } from '../../src/index.js';
-import { AclOperation as Op, AclPermissionType as Perm, PatternType as Pat, ResourceType as Res, filterOf, type AclBinding } from '../../src/security/acls.js';
+import { AclOperation as Op, AclPermissionType as Perm, PatternType as Pat, ResourceType as Res } from '../../src/security/acls.js';
 
-const STANDARD = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 const FIND = 10, JOIN = 11, HEARTBEAT = 12, LEAVE = 13, SYNC = 14, DESCRIBE = 15, LIST = 16, COMMIT = 8, FETCH = 9, DELETE_GROUPS = 42, OFFSET_DELETE = 47, CG_HEARTBEAT = 68, CG_DESCRIBE = 69;
 const NOT_REQUESTED = -2147483648;
 const bit = (...ops: number[]) => ops.reduce((bits, op) => bits | (1 << op), 0);
 
-/** An ACL for the PLAINTEXT requester, User:ANONYMOUS. */
-const acl = (resourceType: number, resourceName: string, operation: number, permissionType: number = Perm.ALLOW, patternType: number = Pat.LITERAL): AclBinding => ({
-  resourceType,
-  resourceName,
-  patternType,
-  principal: 'User:ANONYMOUS',
-  host: '*',
-  operation,
-  permissionType,
-});
-
-interface Secured {
-  b: RunningBroker;
-  c: TestClient;
-  grant(...acls: AclBinding[]): void;
-  revoke(...acls: AclBinding[]): void;
-  /** Creates a topic straight in the cluster (no CreateTopics authorization in the way); its id. */
-  topic(name: string, partitions?: number): string;
-}
-
-/** A broker with the ACL authorizer and no ACLs: User:ANONYMOUS may do nothing until granted. */
+/** A secured broker with __consumer_offsets made, without FindCoordinator's check. */
 async function secured(t: Test, config: Record<string, string> = {}): Promise<Secured> {
-  const b = await testBroker(t, { config: { 'authorizer.class.name': STANDARD, ...config } });
-  const c = await testClient(t, b);
-  b.broker.groups.coordinatorFor('any'); // __consumer_offsets, without FindCoordinator's check
-  return {
-    b,
-    c,
-    grant(...acls) {
-      for (const r of b.cluster.acls.create(acls)) if (r.errorCode !== ErrorCode.NONE) throw new Error(`ACL: ${r.errorMessage}`);
-    },
-    revoke(...acls) {
-      b.cluster.acls.delete(acls.map(filterOf));
-    },
-    topic(name, partitions = 1) {
-      const plan = b.cluster.planTopic({ name, numPartitions: partitions, replicationFactor: 1, assignments: null, configs: new Map() });
-      return b.cluster.createTopic(name, plan.replicas, plan.configs).id;
-    },
-  };
+  const s = await securedWithClient(t, config);
+  s.b.broker.groups.coordinatorFor('any');
+  return s;
 }
 
 const subscription = AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['t'], userData: Buffer.alloc(0) });

@@ -7,36 +7,20 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t, { type Test } from 'tap';
 import { Kafka, logLevel } from 'kafkajs';
-import { testBroker, testClient, waitFor } from '../helpers/broker.js';
+import { allow, createTopicDirectly as topic, onTopic, securedBroker } from '../helpers/acls.js';
+import { testClient, waitFor } from '../helpers/broker.js';
 import { adminFor, producerFor } from '../helpers/kafkajs-admin.js';
 import { batch, body, fetchTopic, ZERO_UUID } from '../helpers/kafka.js';
 import type { RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { TRANSACTIONAL_BIT, decodeBatches } from '../../src/protocol/records.js';
-import { AclOperation as Op, AclPermissionType as Perm, PatternType as Pat, ResourceType as Res, type AclBinding } from '../../src/security/acls.js';
+import { AclOperation as Op, AclPermissionType as Perm, PatternType as Pat, ResourceType as Res } from '../../src/security/acls.js';
 
-const AUTHORIZER = { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer' };
 const NOT_REQUESTED = -2147483648;
 const bits = (...ops: number[]) => ops.reduce((b, op) => b | (1 << op), 0);
 
-async function secured(t: Test, config: Record<string, string | number | boolean> = {}): Promise<RunningBroker> {
-  return testBroker(t, { config: { ...AUTHORIZER, 'num.partitions': 1, ...config } });
-}
-
-/** Creates a topic behind the APIs' back (no request, so no ACL needed); returns its id. */
-function topic(b: RunningBroker, name: string, partitions = 1): string {
-  const plan = b.cluster.planTopic({ name, numPartitions: partitions, replicationFactor: -1, assignments: null, configs: new Map() });
-  return b.cluster.createTopic(name, plan.replicas, plan.configs).id;
-}
-
-/** Adds ACLs for User:ANONYMOUS (ALLOW, any host, literal) unless the fields say otherwise. */
-function allow(b: RunningBroker, ...acls: (Partial<AclBinding> & { resourceType: number; operation: number })[]): void {
-  const results = b.cluster.acls.create(
-    acls.map(a => ({ resourceName: 'kafka-cluster', patternType: Pat.LITERAL, principal: 'User:ANONYMOUS', host: '*', permissionType: Perm.ALLOW, ...a })),
-  );
-  for (const r of results) if (r.errorCode !== 0) throw new Error(`bad test ACL: ${r.errorMessage}`);
-}
-const onTopic = (resourceName: string, operation: number) => ({ resourceType: Res.TOPIC, resourceName, operation });
+/** A secured broker (test/helpers/acls.ts) making one partition per topic. */
+const secured = (t: Test, config: Record<string, string | number | boolean> = {}) => securedBroker(t, { 'num.partitions': 1, ...config });
 
 function produceRequest(acks: number, topics: [string, number, Buffer][], opts: { transactionalId?: string | null; topicIds?: Record<string, string> } = {}) {
   return body(0, {

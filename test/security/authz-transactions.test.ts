@@ -6,58 +6,21 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t, { type Test } from 'tap';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { anonymousAcl as acl, securedWithClient, type Secured } from '../helpers/acls.js';
 import { testBroker, testClient } from '../helpers/broker.js';
 import type { TestClient } from '../helpers/client.js';
 import { addOffsets, addPartitions, init, producer, txnCommit, type Producer } from '../helpers/transactions.js';
 import { ErrorCode, errorMessage } from '../../src/protocol/errors.js';
-import type { RunningBroker } from '../../src/index.js';
-import { AclOperation as Op, AclPermissionType as Perm, PatternType as Pat, ResourceType as Res, filterOf, type AclBinding } from '../../src/security/acls.js';
+import { AclOperation as Op, AclPermissionType as Perm, PatternType as Pat, ResourceType as Res } from '../../src/security/acls.js';
 
-const STANDARD = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 const INIT = 22, ADD_PARTITIONS = 24, END_TXN = 26, DESCRIBE_PRODUCERS = 61, DESCRIBE_TXNS = 65, LIST_TXNS = 66;
 const GROUP = 'eos-group';
 
-/** An ACL for the PLAINTEXT requester, User:ANONYMOUS. */
-const acl = (resourceType: number, resourceName: string, operation: number, permissionType: number = Perm.ALLOW, patternType: number = Pat.LITERAL): AclBinding => ({
-  resourceType,
-  resourceName,
-  patternType,
-  principal: 'User:ANONYMOUS',
-  host: '*',
-  operation,
-  permissionType,
-});
-
-interface Secured {
-  b: RunningBroker;
-  c: TestClient;
-  grant(...acls: AclBinding[]): void;
-  revoke(...acls: AclBinding[]): void;
-  /** Creates a topic straight in the cluster (no CreateTopics authorization in the way). */
-  topic(name: string, partitions?: number): void;
-}
-
-/** A broker with the ACL authorizer and no ACLs: User:ANONYMOUS may do nothing until granted. */
+/** A secured broker with the coordinators' topics made (without FindCoordinator's checks) and the topics out, in and secret. */
 async function secured(t: Test): Promise<Secured> {
-  const b = await testBroker(t, { config: { 'authorizer.class.name': STANDARD } });
-  const c = await testClient(t, b);
-  // the coordinators' topics, without FindCoordinator's checks
-  b.broker.transactions.coordinatorFor('any');
-  b.broker.groups.coordinatorFor('any');
-  const s: Secured = {
-    b,
-    c,
-    grant(...acls) {
-      for (const r of b.cluster.acls.create(acls)) if (r.errorCode !== ErrorCode.NONE) throw new Error(`ACL: ${r.errorMessage}`);
-    },
-    revoke(...acls) {
-      b.cluster.acls.delete(acls.map(filterOf));
-    },
-    topic(name, partitions = 1) {
-      const plan = b.cluster.planTopic({ name, numPartitions: partitions, replicationFactor: 1, assignments: null, configs: new Map() });
-      b.cluster.createTopic(name, plan.replicas, plan.configs);
-    },
-  };
+  const s = await securedWithClient(t);
+  s.b.broker.transactions.coordinatorFor('any');
+  s.b.broker.groups.coordinatorFor('any');
   s.topic('out');
   s.topic('in');
   s.topic('secret');

@@ -55,17 +55,8 @@ export const handler: Handler<DeleteAclsRequest, DeleteAclsResponse> = {
       filterResults: results.map(r => ({
         errorCode: r.errorCode,
         errorMessage: r.errorMessage,
-        matchingAcls: r.deleted.map(a => ({
-          errorCode: ErrorCode.NONE,
-          errorMessage: null,
-          resourceType: a.resourceType,
-          resourceName: a.resourceName,
-          patternType: a.patternType,
-          principal: a.principal,
-          host: a.host,
-          operation: a.operation,
-          permissionType: a.permissionType,
-        })),
+        // the store's bindings have exactly the matching ACL's fields
+        matchingAcls: r.deleted.map(a => ({ errorCode: ErrorCode.NONE, errorMessage: null, ...a })),
       })),
     };
   },
