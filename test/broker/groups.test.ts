@@ -232,6 +232,16 @@ t.test('a member that never syncs is removed after the rebalance timeout; one th
   t.equal(await heartbeat(m3, 'g', 3, j3.memberId), ErrorCode.UNKNOWN_MEMBER_ID, 'the member that never synced is gone');
 });
 
+t.test('a rebalance timeout of 0: the pending-sync expiry is already due, so the SyncGroup finds the member gone', async t => {
+  const { client } = await setup(t);
+  const m = await client();
+  for (let round = 0; round < 5; round++) {
+    const j = await joinWithId(m, `zero-${round}`, { rebalanceTimeoutMs: 0, sessionTimeoutMs: 60_000 });
+    const s = await sync(m, `zero-${round}`, j.generationId, j.memberId, [{ memberId: j.memberId, assignment: assignment({ t: [0] }) }]);
+    t.equal(s.errorCode, ErrorCode.UNKNOWN_MEMBER_ID, `round ${round}: UNKNOWN_MEMBER_ID every time, as Kafka 4.1 answers`);
+  }
+});
+
 t.test('static membership: no member id round trip, a restarted member takes its place, the old id is fenced', async t => {
   const { c, client } = await setup(t);
   const m1 = await client();

@@ -1032,7 +1032,10 @@ export class GroupCoordinator {
       group.pendingSyncMembers.add(m.memberId);
     }
     const generation = group.generationId;
-    group.syncTimer = this.clock.setTimeout(() => this.expirePendingSync(group, generation), group.rebalanceTimeoutMs);
+    // Kafka's coordinator timer runs an already-due expiry at once: with a rebalance timeout of 0
+    // the members are gone before any SyncGroup can arrive (UNKNOWN_MEMBER_ID), never after it
+    if (group.rebalanceTimeoutMs <= 0) this.expirePendingSync(group, generation);
+    else group.syncTimer = this.clock.setTimeout(() => this.expirePendingSync(group, generation), group.rebalanceTimeoutMs);
   }
 
   private expirePendingSync(group: ClassicGroup, generation: number): void {
