@@ -39,6 +39,8 @@ export class Listener {
   ) {
     this.name = opts.name;
     this.host = opts.host;
+    if (usesTls(opts.securityProtocol) && opts.tls === undefined) throw new Error(`listener ${opts.name} (${opts.securityProtocol}) has no TLS options`);
+    if (usesSasl(opts.securityProtocol) && opts.sasl === undefined) throw new Error(`listener ${opts.name} (${opts.securityProtocol}) has no SASL authenticator`);
   }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
@@ -57,10 +59,7 @@ export class Listener {
         onClosed: c => this.connections.delete(c),
       });
       const sasl = this.opts.sasl;
-      if (usesSasl(securityProtocol)) {
-        if (sasl === undefined) throw new Error(`listener ${this.name} (${securityProtocol}) has no SASL authenticator`);
-        conn.authenticator = new sasl.Authenticator(conn, this.broker);
-      }
+      if (sasl !== undefined && usesSasl(securityProtocol)) conn.authenticator = new sasl.Authenticator(conn, this.broker);
       this.connections.add(conn);
     };
     // the connection limits apply as TCP accepts, before any TLS handshake
@@ -80,7 +79,7 @@ export class Listener {
     };
     let server: net.Server;
     const tlsOpts = this.opts.tls;
-    if (tlsOpts !== undefined && usesTls(securityProtocol)) {
+    if (tlsOpts !== undefined) {
       const tlsServer = tlsOpts.module.createServer(tlsOpts.options, socket => {
         let principal = ANONYMOUS;
         if (securityProtocol === 'SSL') {
@@ -92,7 +91,14 @@ export class Listener {
               socket.destroy();
               return;
             }
-            principal = tlsOpts.principalOf(cert);
+            try {
+              principal = tlsOpts.principalOf(cert);
+            } catch (err) {
+              // e.g. no ssl.principal.mapping.rules rule applies: Kafka fails the connection
+              this.log.info({ listener: this.name, client: socket.remoteAddress, reason: err instanceof Error ? err.message : String(err) }, 'no principal for the client certificate');
+              socket.destroy();
+              return;
+            }
           }
         }
         accept(socket, principal);
