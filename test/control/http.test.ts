@@ -144,14 +144,15 @@ t.test('unknown nodes and topics answer 404, refused leader moves 409, unknown r
   await createTopic(raw, 'one-replica', 1, {});
   const c = new ControlClient(`127.0.0.1:${b.controlPort}`);
   for (const [what, p] of [
-    ['stop', c.stopNode(9)],
-    ['start', c.startNode(9)],
-    ['move to an unknown node', c.moveLeader('one-replica', 0, 9)],
-    ['unknown topic', c.moveLeader('nope', 0, 1)],
-    ['unknown partition', c.moveLeader('one-replica', 5, 1)],
-    ['rule for an unknown node', c.injectError({ apiKey: 0, errorCode: 6, nodeId: 9 })],
+    // one request at a time: a rejection that arrives before its turn would be unhandled meanwhile
+    ['stop', () => c.stopNode(9)],
+    ['start', () => c.startNode(9)],
+    ['move to an unknown node', () => c.moveLeader('one-replica', 0, 9)],
+    ['unknown topic', () => c.moveLeader('nope', 0, 1)],
+    ['unknown partition', () => c.moveLeader('one-replica', 5, 1)],
+    ['rule for an unknown node', () => c.injectError({ apiKey: 0, errorCode: 6, nodeId: 9 })],
   ] as const) {
-    const err = await rejection(p);
+    const err = await rejection(p());
     t.equal(err.status, 404, `${what}: 404 (${err.message})`);
   }
   const p0 = b.cluster.topic('one-replica')!.partitions[0]!;
