@@ -170,10 +170,9 @@ function openDataDir(
   for (const dir of dirs) if (!owned.has(dir)) void logs.removeStray(dir);
   // client quotas are kept in a file of their own (samsa-client-quotas.json)
   cluster.clientQuotas.openIn(dataDir);
+  // as are SCRAM credentials and ACLs (samsa-scram-credentials.json, samsa-acls.json)
   cluster.scramCredentials.openIn(dataDir);
   cluster.acls.openIn(dataDir);
-  // SCRAM credentials (samsa-scram-credentials.json)
-  cluster.scramCredentials.openIn(dataDir);
   // finalized feature levels too (samsa-features.json)
   cluster.features.openIn(dataDir);
   return cluster;

@@ -97,8 +97,8 @@ export class BrokerNode {
     }
     if (!usesTls(securityProtocol)) return { ...base, sasl };
     // loaded only for TLS listeners: node:tls costs the process memory
-    const [tlsModule, { tlsServerOptions, certificatePrincipal }] = await Promise.all([import('node:tls'), import('../security/tls.js')]);
-    const rules = this.config.staticText(`listener.name.${l.name.toLowerCase()}.ssl.principal.mapping.rules`) ?? this.config.str('ssl.principal.mapping.rules') ?? 'DEFAULT';
+    const [tlsModule, { tlsServerOptions, certificatePrincipal, principalMappingRules }] = await Promise.all([import('node:tls'), import('../security/tls.js')]);
+    const rules = principalMappingRules(this.config, l.name);
     const options = tlsServerOptions(this.config, l.name);
     if (String(options.ciphers ?? '').includes('@SECLEVEL=0')) {
       this.log.warn({ listener: l.name }, 'the key store\'s certificate is signed with a digest OpenSSL calls too weak (e.g. SHA-1); served anyway, as Java does, at OpenSSL security level 0');

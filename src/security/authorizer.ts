@@ -3,6 +3,7 @@
 // authorizer configured (authorizer.class.name empty) everything is allowed.
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
+import type { ConnectionInfo } from '../broker/handler.js';
 import type { BrokerConfig } from '../cluster/configs.js';
 import { principalString, type KafkaPrincipal } from './principal.js';
 import {
@@ -316,16 +317,9 @@ function ruleLabel(rule: Rule): string {
  * cluster (AuthHelper.authorizeClusterOperation: "Request <request> is not authorized."), with
  * the request described as Kafka's RequestChannel.Request prints itself.
  */
-export function clusterNotAuthorizedMessage(conn: {
-  readonly id: number;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly listenerName: string;
-  readonly securityProtocol: string;
-  readonly principal: KafkaPrincipal;
-}): string {
+export function clusterNotAuthorizedMessage(
+  conn: Pick<ConnectionInfo, 'id' | 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort' | 'listenerName' | 'securityProtocol' | 'principal'>,
+): string {
   const connectionId = `${conn.localAddress}:${conn.localPort}-${conn.remoteAddress}:${conn.remotePort}-0-${conn.id}`;
   const session = `Session(${principalString(conn.principal)},/${hostAddress(conn.remoteAddress)})`;
   return `Request Request(processor=0, connectionId=${connectionId}, session=${session}, listenerName=ListenerName(${conn.listenerName}), securityProtocol=${conn.securityProtocol}, buffer=null, envelope=None) is not authorized.`;

@@ -8,71 +8,19 @@
 // (CI installs them: apt-get install -y kcat python3-confluent-kafka python3-kafka). The Python
 // libraries are the system's, so the scripts run with /usr/bin/python3, not whatever is on PATH.
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CompressionTypes, Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import { decodeBatches } from '../../src/protocol/records.js';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
 import { crossClientTest } from '../helpers/cross-client.js';
+import { PYTHON, runProcess } from '../helpers/processes.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON from other processes and kafkajs internals */
-const PYTHON = '/usr/bin/python3';
 const PY_DIR = fileURLToPath(new URL('./python/', import.meta.url));
 const RUN_TIMEOUT_MS = 30_000;
 
-// ---------------------------------------------------------------------------------------------
-// Child processes: always with a timeout, killed by their pid if they overrun or the test ends.
-
-const live = new Set<number>();
-t.teardown(() => {
-  for (const pid of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], input = '', timeoutMs = RUN_TIMEOUT_MS): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-    const pid = child.pid;
-    if (pid !== undefined) live.add(pid);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', d => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', d => (stderr += d));
-    const timer = setTimeout(() => {
-      if (pid !== undefined) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // exited meanwhile
-        }
-      }
-      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', err => {
-      clearTimeout(timer);
-      if (pid !== undefined) live.delete(pid);
-      reject(err);
-    });
-    child.on('close', code => {
-      clearTimeout(timer);
-      if (pid !== undefined) live.delete(pid);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.on('error', () => {}); // a tool that exits early closes its stdin
-    child.stdin.end(input);
-  });
-}
+/** A child process with a timeout, killed by its pid when it overruns or the test process exits (test/helpers/processes.ts). */
+const run = (cmd: string, args: string[], input = '', timeoutMs = RUN_TIMEOUT_MS) => runProcess(cmd, args, { input, timeoutMs });
 
 /** Runs a command that must succeed; returns its stdout. */
 async function ok(cmd: string, args: string[], input = ''): Promise<string> {
