@@ -40,7 +40,7 @@ export interface BrokerOptions {
    * of a config (its `listeners`, `advertised.listeners`, `broker.rack`).
    */
   config?: Record<string, string | number | boolean>;
-  /** Broker nodes in this process, with ids node.id … node.id+N-1 (default 1). */
+  /** Broker nodes in this process, with ids node.id ... node.id+N-1 (default 1). */
   nodes?: number;
   /** The first listener's port of each node; default: consecutive ports from `port` (each free one with 0). */
   ports?: number[];

@@ -3,6 +3,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t from 'tap';
 import fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { SamsaProcess } from './helpers/samsa-process.js';
 import { ZERO_UUID } from '../src/protocol/wire.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BUILTINS = new Set(builtinModules);
 const VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
 
 interface Teardown {
@@ -192,4 +194,19 @@ t.test('--version prints package.json\'s version; start --help lists the options
   const unknown = new SamsaProcess(['start', '--no-such-flag'], t);
   t.equal(await unknown.exit(), 1, 'an unknown option exits 1');
   t.match(unknown.stderr, /unknown option '--no-such-flag'/);
+});
+
+t.test('the bundles are Latin-1 text: V8 keeps a script one byte per character only then (half the memory)', async t => {
+  // a comment esbuild keeps with an arrow or a dash beyond Latin-1 doubles the source's memory
+  for (const file of ['dist/cli.cjs', 'dist/index.js']) {
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    const wide = [...text.matchAll(/[^\u0000-\u00ff]/gu)].slice(0, 3).map(m => text.slice(Math.max(0, m.index! - 40), m.index! + 10));
+    t.same(wide, [], `${file} has characters beyond Latin-1`);
+  }
+});
+
+t.test('the CLI bundle loads no package but the native CRC32C one (every require resolution costs start time and memory)', async t => {
+  const text = fs.readFileSync(path.join(ROOT, 'dist/cli.cjs'), 'utf8');
+  const required = new Set([...text.matchAll(/\brequire\("([^"]+)"\)/g)].map(m => m[1]!).filter(m => !m.startsWith('node:') && !BUILTINS.has(m)));
+  t.same([...required], ['@node-rs/crc32']);
 });

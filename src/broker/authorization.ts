@@ -59,7 +59,7 @@ export function clusterAuthorizedOperations(ctx: RequestContext): number {
 /**
  * AuthHelper.authorizeClusterOperation: null when the requester may perform `operation` on the
  * cluster, else the message of the ClusterAuthorizationException Kafka answers with
- * ("Request … is not authorized.").
+ * ("Request ... is not authorized.").
  */
 export function clusterDenied(ctx: RequestContext, operation: number): string | null {
   return ctx.broker.authorizer.allowsCluster(ctx.connection, operation) ? null : clusterNotAuthorizedMessage(ctx.connection);

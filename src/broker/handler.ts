@@ -13,7 +13,7 @@ export interface ConnectionInfo {
   readonly localPort: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  /** The name of the listener the client connected through (PLAINTEXT, …): Metadata advertises the same listener of every node. */
+  /** The name of the listener the client connected through (PLAINTEXT, ...): Metadata advertises the same listener of every node. */
   readonly listenerName: string;
   /** The security protocol of that listener. */
   readonly securityProtocol: SecurityProtocol;

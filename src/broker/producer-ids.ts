@@ -1,7 +1,7 @@
 // Producer id allocation for InitProducerId: ids are handed out in blocks, as Kafka's
 // ProducerIdManager takes them from the controller, and never reused. In --data-dir mode the end
 // of the current block is written (atomically, fsynced) before any id of it is given out, so a
-// restart — clean or not — continues after the block and skips its unused ids, as Kafka does.
+// restart - clean or not - continues after the block and skips its unused ids, as Kafka does.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../storage/checkpoint.js';

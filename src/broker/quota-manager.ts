@@ -32,7 +32,7 @@ interface Sample {
 
 /**
  * Kafka's Rate over a WindowedSum: a sum kept in `samples` windows of `windowMs` (and one more
- * that may overlap the oldest), divided by the time they span — at least samples-1 whole windows,
+ * that may overlap the oldest), divided by the time they span - at least samples-1 whole windows,
  * so a new client's first burst is not measured over a few milliseconds.
  */
 export class Rate {

@@ -164,7 +164,7 @@ interface Subscription {
   /** Its metrics as a HashSet made from the configured list iterates them. */
   readonly metrics: readonly string[];
   readonly intervalMs: number;
-  /** Attribute name → whole-value regex (later patterns on the same attribute win, as in Kafka's map). */
+  /** Attribute name -> whole-value regex (later patterns on the same attribute win, as in Kafka's map). */
   readonly match: ReadonlyMap<string, RegExp>;
 }
 

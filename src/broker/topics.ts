@@ -1,4 +1,4 @@
-// Helpers shared by the topic-facing handlers (Metadata, CreateTopics, Produce, Fetch, …).
+// Helpers shared by the topic-facing handlers (Metadata, CreateTopics, Produce, Fetch, ...).
 import type { Topic } from '../cluster/cluster.js';
 import { KafkaError } from '../protocol/errors.js';
 import type { Broker } from './broker.js';

@@ -1,5 +1,5 @@
-// Client quotas (KIP-546): quota values per entity — a user, a client id, both, or an IP address,
-// each possibly the default entity of its type — kept cluster-wide as Kafka's controller keeps
+// Client quotas (KIP-546): quota values per entity - a user, a client id, both, or an IP address,
+// each possibly the default entity of its type - kept cluster-wide as Kafka's controller keeps
 // them. AlterClientQuotas is validated and turned into records here as ClientQuotaControlManager
 // does; DescribeClientQuotas filters them as ClientQuotasImage does; each broker's quota managers
 // (src/broker/quota-manager.ts) resolve a client's limits from them. In disk mode they are kept in

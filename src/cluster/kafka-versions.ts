@@ -91,7 +91,7 @@ const TABLE = `
 export type BrokerMode = 'zookeeper' | 'kraft';
 
 export interface KafkaRelease {
-  /** "2.8", "4.1", … */
+  /** "2.8", "4.1", ... */
   readonly version: string;
   readonly mode: BrokerMode;
   /** The versions its broker advertised, by API key. */

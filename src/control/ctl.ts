@@ -1,4 +1,4 @@
-// `samsa ctl …`: the control endpoint's operations from the command line, against a broker
+// `samsa ctl ...`: the control endpoint's operations from the command line, against a broker
 // started with --control-port. Each command prints one short line (status: a summary; --json:
 // the endpoint's JSON answer); a refused request exits 1 with the endpoint's message.
 import type { Command } from 'commander';

@@ -1,7 +1,7 @@
 // The HTTP control endpoint: ClusterControl's operations as a small JSON API on a port of its
 // own, off unless `controlPort` (--control-port) is given. A request is checked whole before it
 // changes anything: bad JSON or a bad field answers 400, an unknown node or topic 404, a change
-// Kafka refuses (a leader that is not a live in-sync replica) 409, each with {"error": "…"}.
+// Kafka refuses (a leader that is not a live in-sync replica) 409, each with {"error": "..."}.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';

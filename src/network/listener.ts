@@ -1,5 +1,5 @@
 // A listener of one broker node: a TCP or TLS server by its security protocol, which hands each
-// accepted connection to a Connection — within the node's connection limits, with the principal
+// accepted connection to a Connection - within the node's connection limits, with the principal
 // of a client certificate (SSL), and with a SASL authenticator on SASL listeners.
 import net from 'node:net';
 import type tls from 'node:tls';

@@ -1,6 +1,6 @@
 // SASL authentication of one connection on a SASL_PLAINTEXT or SASL_SSL listener, as Kafka's
 // SaslServerAuthenticator does it. Until the client has authenticated, every frame comes here:
-// ApiVersions (once, first), then SaslHandshake naming a mechanism, then the mechanism's tokens —
+// ApiVersions (once, first), then SaslHandshake naming a mechanism, then the mechanism's tokens -
 // wrapped in SaslAuthenticate requests after a v1 handshake, bare size-prefixed tokens after a v0
 // one. Any other request closes the connection. A failed authentication is answered with
 // SASL_AUTHENTICATION_FAILED and Kafka's message, then the connection closes.

@@ -75,7 +75,7 @@ export const patternTypeOf = (id: number): PatternType => (PATTERN_TYPE_NAMES[id
 export const operationOf = (id: number): AclOperation => (OPERATION_NAMES[id] === undefined ? AclOperation.UNKNOWN : (id as AclOperation));
 export const permissionTypeOf = (id: number): AclPermissionType => (PERMISSION_TYPE_NAMES[id] === undefined ? AclPermissionType.UNKNOWN : (id as AclPermissionType));
 
-// The enum constant names, as Kafka's messages print them (TOPIC, PREFIXED, DESCRIBE_CONFIGS, …)
+// The enum constant names, as Kafka's messages print them (TOPIC, PREFIXED, DESCRIBE_CONFIGS, ...)
 export const resourceTypeName = (t: number): string => RESOURCE_TYPE_NAMES[resourceTypeOf(t)]!;
 export const patternTypeName = (t: number): string => PATTERN_TYPE_NAMES[patternTypeOf(t)]!;
 export const operationName = (op: number): string => OPERATION_NAMES[operationOf(op)]!;

@@ -86,7 +86,7 @@ export function supportedOperations(resourceType: number): readonly number[] {
 /**
  * A client address as Java's InetAddress.getHostAddress prints it, which is what ACL hosts are
  * compared with: IPv4-mapped IPv6 as plain IPv4, other IPv6 in full form without zero
- * compression or leading zeros ("::1" → "0:0:0:0:0:0:0:1").
+ * compression or leading zeros ("::1" -> "0:0:0:0:0:0:0:1").
  */
 export function hostAddress(address: string): string {
   const zoneAt = address.indexOf('%');
@@ -239,7 +239,7 @@ export class Authorizer {
   }
 
   /**
-   * The authorized-operations bit field Kafka puts in Metadata, DescribeCluster, DescribeGroups…
+   * The authorized-operations bit field Kafka puts in Metadata, DescribeCluster, DescribeGroups...
    * (bit i set when operation id i is allowed): of `candidates`, by default the resource type's
    * supported operations. Without an authorizer every candidate is set.
    */

@@ -1,5 +1,5 @@
 // SCRAM credentials (RFC 5802, KIP-554): per user and mechanism the salt, the stored key and the
-// server key and the iteration count — never the password — kept cluster-wide as Kafka's
+// server key and the iteration count - never the password - kept cluster-wide as Kafka's
 // controller keeps them (ScramControlManager). The SCRAM SASL servers read them; the admin APIs
 // DescribeUserScramCredentials and AlterUserScramCredentials and kafka-storage's --add-scram
 // write them. In disk mode they live in a file of their own in the data directory, rewritten

@@ -165,8 +165,8 @@ export class DiskLog implements PartitionLog, CompactableLog {
 
   /**
    * Rebuilds the producer state (Kafka's rebuildProducerState): the latest sound snapshot at or
-   * below the log end offset — and at or below the first recovered segment, whose aborted
-   * transactions are indexed again — then every batch after it. Snapshots past the log end (a
+   * below the log end offset - and at or below the first recovered segment, whose aborted
+   * transactions are indexed again - then every batch after it. Snapshots past the log end (a
    * recovery cut the log short) or below the first segment are deleted.
    */
   private loadProducerState(recoveredFrom: number, files: readonly string[]): void {

@@ -2,7 +2,7 @@
 // ProducerStateEntry and ProducerAppendInfo): per producer id, its epoch, the sequence ranges and
 // offsets of its last five batches, the first offset of its open transaction and the epoch of the
 // coordinator that last wrote it a marker. Built from batch headers alone (and the one record of a
-// marker) — the produce path still never decodes records.
+// marker) - the produce path still never decodes records.
 //
 // The log owns it: every append goes through `apply`, and a restart rebuilds it from the latest
 // snapshot (written at segment rolls and shutdown) plus the batches after it. The broker checks a
@@ -11,7 +11,7 @@
 // OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch INVALID_PRODUCER_EPOCH. As in Kafka, a producer
 // without an open transaction whose last batch is older than producer.id.expiration.ms (by the
 // batch's timestamp) is dropped by a sweep that runs every producer.id.expiration.check.interval.ms
-// — here the first check after it is due — and not at lookup. Retention and DeleteRecords leave
+// - here the first check after it is due - and not at lookup. Retention and DeleteRecords leave
 // the state alone (KIP-360).
 import { crc32c } from '@node-rs/crc32';
 import { ErrorCode } from '../protocol/errors.js';

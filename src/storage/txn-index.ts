@@ -1,6 +1,6 @@
 // A segment's transaction index (Kafka's TransactionIndex, `<base>.txnindex`): the aborted
 // transactions whose abort marker lies in the segment, in marker order, each as Kafka lays the
-// entry out — version (int16 0), producer id, first offset, last offset (the marker) and the last
+// entry out - version (int16 0), producer id, first offset, last offset (the marker) and the last
 // stable offset once it completed (int64 each), 34 bytes. Read_committed fetches answer with
 // these so consumers skip aborted records. Kept in memory as well: an index holds one entry per
 // aborted transaction, which is little.

@@ -1,6 +1,6 @@
 // AlterPartitionReassignments (45). Kafka sets the error and its message both at the top level
 // and on every requested partition. Kafka's controller requires ALTER on the cluster first
-// (ClusterAuthorizationException: "Request … is not authorized.").
+// (ClusterAuthorizationException: "Request ... is not authorized.").
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { clusterDenied } from '../authorization.js';
 import { AclOperation } from '../../security/acls.js';

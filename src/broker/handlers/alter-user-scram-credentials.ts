@@ -1,7 +1,7 @@
 // AlterUserScramCredentials (51): deletes and sets (upserts) users' SCRAM credentials as Kafka 4.1's
 // controller does (ScramControlManager.alterCredentials). Each user may be altered once per
-// request — a second deletion or upsertion for the same user, whatever the mechanism, fails that
-// user with DUPLICATE_RESOURCE — and each alteration is validated: an empty user name
+// request - a second deletion or upsertion for the same user, whatever the mechanism, fails that
+// user with DUPLICATE_RESOURCE - and each alteration is validated: an empty user name
 // (UNACCEPTABLE_CREDENTIAL), an unknown mechanism (UNSUPPORTED_SASL_MECHANISM), a deletion of a
 // credential that does not exist (RESOURCE_NOT_FOUND), iterations outside 4096..16384
 // (UNACCEPTABLE_CREDENTIAL). The client sends the salted password; the stored and server keys are

@@ -1,5 +1,5 @@
 // DeleteGroups (42): deletes empty groups with their committed offsets. Each group is answered
-// on its own (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, NOT_COORDINATOR, …); a whole-request error
+// on its own (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, NOT_COORDINATOR, ...); a whole-request error
 // answers each requested group with it. As KafkaApis.handleDeleteGroupsRequest: a group named
 // twice is answered once; DELETE on each group is required, and the groups refused it are
 // answered GROUP_AUTHORIZATION_FAILED after the others.

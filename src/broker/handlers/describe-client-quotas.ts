@@ -1,5 +1,5 @@
-// DescribeClientQuotas (48): the client quotas whose entities match every filter component —
-// exactly (a name), the default entity, or any entity of the type — and with `strict` have no
+// DescribeClientQuotas (48): the client quotas whose entities match every filter component -
+// exactly (a name), the default entity, or any entity of the type - and with `strict` have no
 // other entity types, as a Kafka 4.1 broker answers from its metadata image. A bad filter is
 // answered with the top-level error and message and no entries (null), as in Kafka. Kafka first
 // requires DESCRIBE_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED, no message).

@@ -6,7 +6,7 @@
 //   TOPIC_AUTHORIZATION_FAILED, then an unknown topic UNKNOWN_TOPIC_OR_PARTITION, for each of its
 //   partitions and with an error message (Topic.validate's complaint; the error's default message);
 // - a partition the topic does not have is UNKNOWN_TOPIC_OR_PARTITION, one this broker holds no
-//   replica of NOT_LEADER_OR_FOLLOWER, one whose log is offline KAFKA_STORAGE_ERROR — these
+//   replica of NOT_LEADER_OR_FOLLOWER, one whose log is offline KAFKA_STORAGE_ERROR - these
 //   without a message;
 // - any replica answers from its own log: Kafka does not ask for leadership here (the admin
 //   client sends the request to the leader).

@@ -2,7 +2,7 @@
 // (none when the request names no partitions, meaning all of them), and sets the top-level error
 // code where the response has one (v1+). A v0 request naming no partitions thus gets an answer
 // with no error site at all. Kafka's controller requires ALTER on the cluster before anything
-// else (ClusterAuthorizationException: "Request … is not authorized.").
+// else (ClusterAuthorizationException: "Request ... is not authorized.").
 import { ErrorCode, errorMessage } from '../../protocol/errors.js';
 import { clusterDenied } from '../authorization.js';
 import { AclOperation } from '../../security/acls.js';

@@ -162,7 +162,7 @@ function groupByTopic(entries: { t: FetchTarget; data: FetchResponsePartitionDat
 
 /**
  * The size Kafka counts against a consumer_byte_rate quota (FetchResponse.sizeOf): the response
- * as it would go out — for an incremental fetch only the partitions it would carry — plus 4.
+ * as it would go out - for an incremental fetch only the partitions it would carry - plus 4.
  */
 function responseSize(v: number, targets: FetchTarget[], reads: (ReadOutcome | null)[], isolationLevel: number, session: FetchSession | null): number {
   const entries: { t: FetchTarget; data: FetchResponsePartitionData }[] = [];

@@ -1,7 +1,7 @@
 // ListPartitionReassignments (46). Top-level error and message; Kafka also lists each requested
 // partition (none when the request names no topics), with empty replica lists: the partitions
 // have no error field of their own. Kafka's controller requires DESCRIBE on the cluster first
-// (ClusterAuthorizationException: "Request … is not authorized.").
+// (ClusterAuthorizationException: "Request ... is not authorized.").
 import { ErrorCode } from '../../protocol/errors.js';
 import { clusterDenied } from '../authorization.js';
 import { AclOperation } from '../../security/acls.js';

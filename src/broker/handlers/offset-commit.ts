@@ -3,7 +3,7 @@
 // against the group and written to __consumer_offsets before the answer. A whole-request
 // failure answers every partition with the error. Authorization (KafkaApis.handleOffsetCommitRequest):
 // READ on the group, else the whole request is GROUP_AUTHORIZATION_FAILED; then READ on each
-// topic, whose partitions are otherwise TOPIC_AUTHORIZATION_FAILED — decided before the topic's
+// topic, whose partitions are otherwise TOPIC_AUTHORIZATION_FAILED - decided before the topic's
 // existence, so an unknown topic one may not read is TOPIC_AUTHORIZATION_FAILED too.
 import type { Handler } from '../handler.js';
 import { authorized, nameFilter } from '../authorization-groups.js';

@@ -1,6 +1,6 @@
 // SaslAuthenticate (36). The tokens of an authentication are the connection's SASL authenticator's
-// (src/network/sasl-authenticator.ts); one that reaches dispatch — on a listener without SASL, or
-// after authentication completed — gets ILLEGAL_SASL_STATE with Kafka's message.
+// (src/network/sasl-authenticator.ts); one that reaches dispatch - on a listener without SASL, or
+// after authentication completed - gets ILLEGAL_SASL_STATE with Kafka's message.
 import type { Handler } from '../handler.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { defaultSaslAuthenticateResponse, type SaslAuthenticateRequest, type SaslAuthenticateResponse } from '../../protocol/messages/index.js';

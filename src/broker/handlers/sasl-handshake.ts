@@ -1,7 +1,7 @@
 // SaslHandshake (17). On a SASL listener the handshake is the connection's SASL authenticator's
 // (src/network/sasl-authenticator.ts), before authentication and to begin re-authentication; a
-// handshake that reaches dispatch — on a PLAINTEXT or SSL listener, or again after authentication
-// from a client that cannot re-authenticate — gets ILLEGAL_SASL_STATE, as Kafka's KafkaApis
+// handshake that reaches dispatch - on a PLAINTEXT or SSL listener, or again after authentication
+// from a client that cannot re-authenticate - gets ILLEGAL_SASL_STATE, as Kafka's KafkaApis
 // answers it. Kafka's error response sets the error code only: the mechanisms list stays empty.
 import type { Handler } from '../handler.js';
 import { ErrorCode } from '../../protocol/errors.js';

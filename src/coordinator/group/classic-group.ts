@@ -96,7 +96,7 @@ export class ClassicGroup {
   readonly pendingJoinMembers = new Set<string>();
   /** Members of the new generation that have not yet sent SyncGroup. */
   readonly pendingSyncMembers = new Set<string>();
-  /** group.instance.id → member id. */
+  /** group.instance.id -> member id. */
   readonly staticMembers = new Map<string, string>();
   /** How many members each protocol name is supported by. */
   private readonly supportedProtocols = new Map<string, number>();

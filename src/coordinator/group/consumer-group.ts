@@ -1499,7 +1499,7 @@ export class ConsumerGroupCoordinator {
 
   /**
    * Heartbeat from a classic member of a consumer group (Kafka's classicGroupHeartbeatToConsumerGroup):
-   * REBALANCE_IN_PROGRESS when it must rejoin — the group epoch moved on, it must revoke, or
+   * REBALANCE_IN_PROGRESS when it must rejoin - the group epoch moved on, it must revoke, or
    * partitions it waits for were released.
    */
   classicHeartbeat(req: ClassicMemberRef & { generationId: number }, now: number): number {

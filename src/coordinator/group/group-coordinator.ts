@@ -197,7 +197,7 @@ export interface GroupCoordinatorDeps {
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
-  /** group → topic → partition → committed offset. */
+  /** group -> topic -> partition -> committed offset. */
   private readonly offsets: OffsetsByGroup<CommittedOffset> = new Map();
   /** The offsets TxnOffsetCommit wrote in transactions not yet ended, by producer id. */
   private readonly pending = new PendingOffsets<CommittedOffset>();

@@ -4,10 +4,10 @@
 // committed ones, an abort marker drops them; a plain tombstone of a partition drops that
 // partition's pending offsets of every open transaction of the group.
 
-/** group → topic → partition → value */
+/** group -> topic -> partition -> value */
 export type OffsetsByGroup<V> = Map<string, Map<string, Map<number, V>>>;
 
-/** Sets a value in a group → topic → partition map. */
+/** Sets a value in a group -> topic -> partition map. */
 export function putNested<V>(map: OffsetsByGroup<V>, group: string, topic: string, partition: number, value: V): void {
   let byTopic = map.get(group);
   if (byTopic === undefined) map.set(group, (byTopic = new Map()));
@@ -16,7 +16,7 @@ export function putNested<V>(map: OffsetsByGroup<V>, group: string, topic: strin
   byPartition.set(partition, value);
 }
 
-/** Deletes a value of a group → topic → partition map, and the maps it leaves empty; whether it was there. */
+/** Deletes a value of a group -> topic -> partition map, and the maps it leaves empty; whether it was there. */
 export function deleteNested<V>(map: OffsetsByGroup<V>, group: string, topic: string, partition: number): boolean {
   const byTopic = map.get(group);
   const byPartition = byTopic?.get(topic);
@@ -28,7 +28,7 @@ export function deleteNested<V>(map: OffsetsByGroup<V>, group: string, topic: st
 
 export class PendingOffsets<V> {
   private readonly byProducer = new Map<number, OffsetsByGroup<V>>();
-  /** group → the producers with pending offsets for it */
+  /** group -> the producers with pending offsets for it */
   private readonly openByGroup = new Map<string, Set<number>>();
 
   put(producerId: number, group: string, topic: string, partition: number, value: V): void {

@@ -4,7 +4,7 @@
 // accepts is accepted here and what it refuses is refused with its message. On a broker the
 // config of a SASL mechanism is listener.name.<listener>.<mechanism>.sasl.jaas.config (Kafka's
 // only source besides a JAAS file); Samsa, having no JAAS file, also takes the unprefixed
-// sasl.jaas.config — which may list several modules, as a JAAS file's KafkaServer section does.
+// sasl.jaas.config - which may list several modules, as a JAAS file's KafkaServer section does.
 import type { BrokerConfig } from '../../cluster/configs.js';
 
 export const PLAIN_LOGIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';

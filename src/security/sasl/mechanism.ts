@@ -35,7 +35,7 @@ export interface SaslServer {
   readonly complete: boolean;
   /** After complete: the authorization id, which becomes the principal User:<id>. */
   authorizationId(): string;
-  /** After complete: when the credential expires, ms since epoch (OAUTHBEARER: the token's exp), else null — limits the KIP-368 session lifetime. */
+  /** After complete: when the credential expires, ms since epoch (OAUTHBEARER: the token's exp), else null - limits the KIP-368 session lifetime. */
   credentialExpiresAtMs(): number | null;
 }
 

@@ -13,8 +13,8 @@
 //    needs. Members keep owned partitions up to their quota; the rest is dealt out.
 // 3. Different subscriptions. Every valid claim is kept; each free partition (topics with the
 //    fewest subscribers first) goes to the least-loaded subscriber; then, while some member holds
-//    two or more partitions more than a member it can pass load to — directly, or along a chain of
-//    members each handing one partition of a topic the next subscribes to — one partition moves
+//    two or more partitions more than a member it can pass load to - directly, or along a chain of
+//    members each handing one partition of a topic the next subscribes to - one partition moves
 //    along the shortest such chain. When no chain is left the assignment is as balanced as the
 //    subscriptions allow (no member's load can drop without another's rising to it), which is
 //    at least Kafka's own criterion (no single partition can move to a member two or more behind).

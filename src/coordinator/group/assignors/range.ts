@@ -28,8 +28,8 @@ export const range: PartitionAssignor = { name: 'range', assign: assignRange };
 
 /**
  * The server-side (KIP-848) `range` assignor. Since KAFKA-16944 (Kafka 3.9) Kafka's server-side
- * RangeAssignor computes exactly the client's layout — member order by instance id, then member id;
- * contiguous ranges; the first `n % m` subscribers get one more — and is no longer sticky to the
+ * RangeAssignor computes exactly the client's layout - member order by instance id, then member id;
+ * contiguous ranges; the first `n % m` subscribers get one more - and is no longer sticky to the
  * current assignment, so the same function serves both.
  */
 export const serverRange: PartitionAssignor = range;

@@ -1,10 +1,10 @@
 // Kafka's client-side sticky assignors (`sticky`, `cooperative-sticky`): balanced, then as little
 // movement from what members own as balance allows (see balanced.ts for the rules).
 //
-// The two differ in Kafka in how a member reports what it owns — `sticky` members (eager protocol)
+// The two differ in Kafka in how a member reports what it owns - `sticky` members (eager protocol)
 // carry their previous assignment and generation in the subscription's user data
 // (StickyAssignorUserData), `cooperative-sticky` members in the subscription's ownedPartitions and
-// generationId — and in one step after the computation: Kafka's CooperativeStickyAssignor leaves
+// generationId - and in one step after the computation: Kafka's CooperativeStickyAssignor leaves
 // out of this round's assignment every partition that moves from one member to another, so the old
 // owner revokes it first and its rejoin starts a second round that hands it over. `assign` below
 // computes the target assignment for both (identical for both names); the cooperative step is
