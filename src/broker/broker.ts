@@ -29,7 +29,7 @@ for (const spec of API_SPECS) SPECS[spec.key] = spec;
 
 /** What dispatch decided for one frame. */
 export type Outcome =
-  | { kind: 'respond'; chunks: Buffer[]; /** Close the connection once these are written, for this reason. */ thenClose?: string }
+  | { kind: 'respond'; chunks: Buffer[]; /** Close the connection once these are written, for this reason. */ thenClose?: string; /** Run once these are written. */ afterWrite?: (() => void)[] }
   | { kind: 'none' }
   | { kind: 'close'; reason: string };
 
@@ -254,7 +254,7 @@ export class Broker {
   private respond(ctx: RequestContext, spec: ApiSpec, handler: Handler, request: unknown, response: unknown): Outcome {
     if (response === NO_RESPONSE) return NONE;
     try {
-      return { kind: 'respond', chunks: encodeResponse(spec, ctx.apiVersion, ctx.correlationId, response) };
+      return { kind: 'respond', chunks: encodeResponse(spec, ctx.apiVersion, ctx.correlationId, response), afterWrite: ctx.afterWrite };
     } catch (err) {
       this.log.error({ err, api: spec.name, version: ctx.apiVersion, correlationId: ctx.correlationId }, 'response could not be encoded');
       try {

@@ -37,6 +37,8 @@ export interface RequestContext {
   readonly frame: Buffer;
   /** When the frame arrived in several reads and was joined: those reads' pieces, prefix included. */
   readonly framePieces: readonly Buffer[] | null;
+  /** Run once the response has been written to the socket (e.g. giving read buffers back to their pool). */
+  afterWrite?: (() => void)[];
 }
 
 /**

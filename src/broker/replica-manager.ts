@@ -38,6 +38,8 @@ export interface ReadOutcome {
   logStartOffset: number;
   records: Buffer[];
   bytes: number;
+  /** Gives the memory of `records` back once the response holding them is written (ReadResult.release). */
+  release?: () => void;
   /** read_committed: the aborted transactions whose records the read may hold; null otherwise. */
   abortedTransactions: AbortedTxn[] | null;
 }
@@ -358,7 +360,7 @@ export class ReplicaManager {
     } catch (err) {
       return storageFailure(err, code => ({ errorCode: code, ...base, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 }));
     }
-    return { errorCode: ErrorCode.NONE, ...base, records: read.records, bytes: read.bytes, abortedTransactions: aborted };
+    return { errorCode: ErrorCode.NONE, ...base, records: read.records, bytes: read.bytes, release: read.release, abortedTransactions: aborted };
   }
 
   /**

@@ -61,18 +61,25 @@ export class Connection implements ConnectionInfo {
   /** Responses finished in this turn of the event loop, sent together at its end. */
   private out: Buffer[] = [];
   private outBytes = 0;
+  /** What those responses run once written (Outcome.afterWrite). */
+  private outWritten: (() => void)[] | null = null;
   private flushScheduled = false;
   private readonly flush = () => {
     this.flushScheduled = false;
     const out = this.out;
     if (out.length === 0 || this.closed) return;
     this.out = [];
+    const written = this.outWritten;
+    this.outWritten = null;
+    // run once the socket has taken the last write (writes complete in order); not after a failed one
+    const done = written === null ? undefined : (err?: Error | null) => void (err ? undefined : written.forEach(fn => fn()));
     // small responses are joined into one write; large ones (fetched data) go out as they are
-    if (out.length === 1) this.socket.write(out[0]!);
-    else if (this.outBytes <= JOIN_LIMIT) this.socket.write(Buffer.concat(out, this.outBytes));
+    if (out.length === 1) this.socket.write(out[0]!, done);
+    else if (this.outBytes <= JOIN_LIMIT) this.socket.write(Buffer.concat(out, this.outBytes), done);
     else {
       this.socket.cork();
-      for (const c of out) this.socket.write(c);
+      for (let i = 0; i < out.length - 1; i++) this.socket.write(out[i]!);
+      this.socket.write(out[out.length - 1]!, done);
       this.socket.uncork();
     }
     this.outBytes = 0;
@@ -294,6 +301,7 @@ export class Connection implements ConnectionInfo {
         this.out.push(c);
         this.outBytes += c.length;
       }
+      if (outcome.afterWrite !== undefined) (this.outWritten ??= []).push(...outcome.afterWrite);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flush);

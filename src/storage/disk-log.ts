@@ -11,6 +11,7 @@ import { BASE_OFFSET, assignBatch, readBatchHeader, readInt64, type BatchHeader 
 import { findRecordInBatch, matchRecordInBatch } from './batch-lookup.js';
 import { fsyncDir, writeFileAtomic } from './checkpoint.js';
 import type { FileHandles } from './file-handles.js';
+import { readBuffers } from './read-buffers.js';
 import type { AppendOptions, AppendResult, LogSettings, PartitionLog, ReadResult, TimestampOffset } from './log.js';
 import type { CleanedSegmentWriter, CompactableLog } from './cleaner.js';
 import { ProducerStateManager, recordAppend, type AbortedTxn } from './producer-state.js';
@@ -456,11 +457,13 @@ export class DiskLog implements PartitionLog, CompactableLog {
   async read(offset: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<ReadResult> {
     this.checkOnline();
     const records: Buffer[] = [];
+    // the pooled buffers the records were read into, given back by release()
+    const buffers: Buffer[] = [];
     let total = 0;
     let o = Math.max(offset, this.startOffset);
     let seg: LogSegment | undefined = this.segments[this.segmentIndex(o)];
     while (seg !== undefined && o < upTo) {
-      let r: { data: Buffer | null; endsAtSegmentEnd: boolean } | null = null;
+      let r: { data: Buffer | null; buffer: Buffer | null; endsAtSegmentEnd: boolean } | null = null;
       try {
         const position = await seg.locate(o);
         if (position >= 0) r = await seg.readBatches(position, maxBytes - total, minOneBatch && total === 0, upTo);
@@ -475,6 +478,7 @@ export class DiskLog implements PartitionLog, CompactableLog {
       if (r !== null) {
         if (r.data === null) break;
         records.push(r.data);
+        if (r.buffer !== null) buffers.push(r.buffer);
         total += r.data.length;
         if (!r.endsAtSegmentEnd || total >= maxBytes) break;
       }
@@ -488,7 +492,7 @@ export class DiskLog implements PartitionLog, CompactableLog {
       o = Math.max(o, next.baseOffset);
       seg = next;
     }
-    return { records, bytes: total };
+    return { records, bytes: total, release: buffers.length === 0 ? undefined : () => buffers.forEach(b => readBuffers.give(b)) };
   }
 
   bytesFrom(offset: number, upTo: number): number {

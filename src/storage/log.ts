@@ -19,6 +19,12 @@ export interface ReadResult {
   /** Stored batches, whole, starting with the one that holds the fetch offset. */
   records: Buffer[];
   bytes: number;
+  /**
+   * Gives the memory the records were read into back for other reads: to be called once nothing
+   * refers to them any more (a fetch: once its response is written). Absent for memory that is
+   * the log's own.
+   */
+  release?: () => void;
 }
 
 export interface TimestampOffset {

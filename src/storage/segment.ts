@@ -7,6 +7,7 @@ import path from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { ATTRIBUTES, BATCH_LENGTH, CRC, HEADER_SIZE, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAGIC, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, readInt64 } from '../protocol/records.js';
 import type { FileHandles } from './file-handles.js';
+import { readBuffers } from './read-buffers.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 import { TransactionIndex } from './txn-index.js';
@@ -441,15 +442,23 @@ export class LogSegment {
 
   /**
    * Whole batches from `position`, at most `maxBytes` of them (the first one even when larger,
-   * with `minOneBatch`), stopping before the first batch at or past offset `upTo`.
+   * with `minOneBatch`), stopping before the first batch at or past offset `upTo`. The bytes are
+   * read into `buffer`, taken from the read buffer pool: the caller gives it back once nothing
+   * refers to `data` any more (or leaves it to the garbage collector).
    */
-  async readBatches(position: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<{ data: Buffer | null; endsAtSegmentEnd: boolean }> {
+  async readBatches(position: number, maxBytes: number, minOneBatch: boolean, upTo: number): Promise<{ data: Buffer | null; buffer: Buffer | null; endsAtSegmentEnd: boolean }> {
     return this.withLogFd(async fd => {
       const available = this.size - position;
       // with minOneBatch at least the first header is read, to learn that batch's size
       let length = Math.min(minOneBatch ? Math.max(maxBytes, HEADER_SIZE) : maxBytes, available);
-      let buf = Buffer.allocUnsafe(Math.max(length, HEADER_SIZE));
-      let n = await readFully(fd, buf, length, position);
+      let buf = readBuffers.take(Math.max(length, HEADER_SIZE));
+      let n: number;
+      try {
+        n = await readFully(fd, buf, length, position);
+      } catch (err) {
+        readBuffers.give(buf);
+        throw err;
+      }
       let end = 0;
       let nextOffset = -1;
       while (end + HEADER_SIZE <= n) {
@@ -459,7 +468,8 @@ export class LogSegment {
           if (end === 0 && minOneBatch) {
             // KIP-74: the first batch goes out whole even when larger than maxBytes
             length = b.size;
-            buf = Buffer.allocUnsafe(length);
+            readBuffers.give(buf);
+            buf = readBuffers.take(length);
             n = await readFully(fd, buf, length, position);
             if (n === length) {
               end = length;
@@ -471,10 +481,13 @@ export class LogSegment {
         end += b.size;
         nextOffset = b.lastOffset + 1;
       }
-      if (end === 0) return { data: null, endsAtSegmentEnd: false };
+      if (end === 0) {
+        readBuffers.give(buf);
+        return { data: null, buffer: null, endsAtSegmentEnd: false };
+      }
       this.hintOffset = nextOffset;
       this.hintPosition = position + end;
-      return { data: buf.subarray(0, end), endsAtSegmentEnd: position + end >= this.size };
+      return { data: buf.subarray(0, end), buffer: buf, endsAtSegmentEnd: position + end >= this.size };
     });
   }
 

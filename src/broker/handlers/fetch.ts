@@ -94,6 +94,8 @@ async function readAll(ctx: RequestContext, targets: FetchTarget[], maxBytes: nu
       continue;
     }
     const read = await replicas.read(t.partition, t.fetchOffset, Math.min(t.maxBytes, remaining), minOneBatch, isolationLevel, t.currentLeaderEpoch);
+    // the read buffers go back to their pool once the response is on the socket
+    if (read.release !== undefined) (ctx.afterWrite ??= []).push(read.release);
     if (read.bytes > 0) {
       minOneBatch = false;
       remaining = Math.max(0, remaining - read.bytes);
