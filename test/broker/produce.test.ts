@@ -8,7 +8,7 @@ import { TestClient, requestFrame } from '../helpers/client.js';
 import { batch, batchesOf, body, createTopic, fetchOne, latest, produce, valuesOf, ZERO_UUID } from '../helpers/kafka.js';
 import { ManualClock } from '../../src/broker/clock.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { CONTROL_BIT, TIMESTAMP_TYPE_BIT } from '../../src/protocol/records.js';
+import { CONTROL_BIT, TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT } from '../../src/protocol/records.js';
 
 const HOUR = 3_600_000;
 
@@ -227,6 +227,25 @@ t.test('acks=0: no response; an error closes the connection after the good parti
   await unknown.waitClosed();
   t.pass('an unknown topic with acks=0 closes the connection too');
   t.equal((await c.call(18, 3, { clientSoftwareName: 'samsa-test', clientSoftwareVersion: '1' })).errorCode, 0, 'other connections unaffected');
+});
+
+t.test('transactional batches without a transactional id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition, with no authorizer too', async t => {
+  const b = await testBroker(t);
+  const c = await testClient(t, b);
+  await createTopic(c, 'txn-less', 2);
+  const txnBatch = batch(['t'], { attributes: TRANSACTIONAL_BIT, producerId: 7, producerEpoch: 0, baseSequence: 0 });
+  const res = await c.request(0, 9, request(1, [['txn-less', [[0, txnBatch], [1, batch(['plain'])]]]]));
+  t.same(answers(res), [
+    ['txn-less', 0, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED],
+    ['txn-less', 1, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED],
+  ]);
+  t.same([await latest(c, 'txn-less', 0), await latest(c, 'txn-less', 1)], [0, 0], 'nothing appended, not even the plain batch');
+  // acks=0: no response to carry the error, so the connection closes
+  const quiet = await TestClient.connect(b.bootstrap);
+  t.teardown(() => quiet.close());
+  quiet.send(0, 9, request(0, [['txn-less', [[0, txnBatch]]]]));
+  await quiet.waitClosed();
+  t.equal(await latest(c, 'txn-less', 0), 0);
 });
 
 t.test('Produce v0-2 (message format v0/v1) is refused with UNSUPPORTED_VERSION', async t => {

@@ -5,8 +5,9 @@
 // with the error and its message, offsets unknown (-1).
 //
 // Authorization (KafkaApis.handleProduceRequest): a request carrying transactional batches needs
-// WRITE on its transactional id, else every partition is answered
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED (acks=0: the connection is closed); a topic needs WRITE,
+// a transactional id and WRITE on it, else every partition is answered
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED (acks=0: the connection is closed), also when no
+// authorizer is configured (Kafka checks the id before asking the authorizer); a topic needs WRITE,
 // else its partitions are TOPIC_AUTHORIZATION_FAILED, before they are looked up (from v13 a topic
 // id that names no topic is UNKNOWN_TOPIC_ID first).
 import { NO_RESPONSE, arrivedAs, type Handler, type RequestContext } from '../handler.js';
@@ -107,9 +108,11 @@ export const handler: Handler<ProduceRequest, ProduceResponse> = {
     }
     const authorizer = ctx.broker.authorizer;
     const secure = authorizer.enabled;
-    if (secure && hasTransactionalRecords(req)) {
+    // with or without an authorizer, as Kafka: transactional batches need a transactional id
+    // (and, with one, WRITE on it)
+    if (hasTransactionalRecords(req)) {
       const txnId = req.transactionalId;
-      if (txnId === null || !authorizer.allows(ctx.connection, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId)) {
+      if (txnId === null || (secure && !authorizer.allows(ctx.connection, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txnId))) {
         // Kafka's error response (none for acks=0, whose connection is closed instead); the
         // exception carries the code's default text, which ApiError leaves out
         if (req.acks !== 0) return handler.errorResponse(req, v, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
