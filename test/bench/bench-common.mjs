@@ -73,10 +73,15 @@ export function pipeline(port, requests, requestAt, onResponse, depth) {
             prefix = Buffer.concat([prefix, chunk.subarray(pos)]);
             break;
           }
-          const take = 4 - prefix.length;
-          size = Buffer.concat([prefix, chunk.subarray(pos, pos + take)]).readInt32BE(0);
-          prefix = Buffer.alloc(0);
-          pos += take;
+          if (prefix.length === 0) {
+            size = chunk.readInt32BE(pos);
+            pos += 4;
+          } else {
+            const take = 4 - prefix.length;
+            size = Buffer.concat([prefix, chunk.subarray(pos, pos + take)]).readInt32BE(0);
+            prefix = Buffer.alloc(0);
+            pos += take;
+          }
           due = size;
           // a frame wholly inside this read is passed as a view
           if (chunk.length - pos >= size) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: Samsa's data path beside the machine's physical limit (../shared/bench/baseline.mjs),
 // measured in the same run and reported as ratios, because this machine is noisy.
-//   produce: 1 KiB records in 16 KiB batches to one partition, PIPELINE requests in flight, acks=1
+//   produce: 1 KiB records in 16 KiB batches to one partition, PIPELINE requests in flight, acks=1;
+//            beside it, a server with no protocol fed the same requests (the most a broker could reach)
 //   fetch:   the same data read back with 1 MiB fetches, PIPELINE requests in flight
 //   start:   `samsa start` to the first answered ApiVersions, in a fresh process
 //   idle RSS: of that process after it has started and served one request
@@ -159,6 +160,69 @@ async function warmUp(broker) {
   await fetch(broker.port, 'warmup', endOffset(broker, 'warmup'));
 }
 
+/**
+ * A server with no protocol, fed by produce() exactly as Samsa is: it frames the requests, keeps
+ * each one (memory) or appends each with its own write to a file (`fd`), and answers each with a
+ * frame the size of Samsa's produce response. What this reaches is the most any broker doing its
+ * work in the load's process could reach with these requests; Samsa's figure is read beside it.
+ */
+function noProtocolServer(fd) {
+  const kept = [];
+  let filePosition = 0;
+  const reply = Buffer.alloc(4 + 60);
+  reply.writeInt32BE(60, 0);
+  const server = net.createServer(sock => {
+    sock.setNoDelay(true);
+    // a frame straddling reads: its pieces so far (size prefix included), and their bytes
+    let pieces = [];
+    let piecesBytes = 0;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      sock.uncork();
+    };
+    const take = frame => {
+      if (fd === null) kept.push(frame);
+      else filePosition += fs.writeSync(fd, frame, 0, frame.length, filePosition);
+      // answers go out once per loop turn, as Samsa's do
+      if (!corked) {
+        corked = true;
+        sock.cork();
+        setImmediate(uncork);
+      }
+      sock.write(reply);
+    };
+    // frames are views of the reads; only a frame that straddles reads is joined (as Samsa does)
+    sock.on('data', chunk => {
+      let pos = 0;
+      if (piecesBytes > 0) {
+        const head = piecesBytes >= 4 ? pieces[0] : Buffer.concat([...pieces, chunk.subarray(0, 4 - piecesBytes)]);
+        const total = 4 + head.readInt32BE(0);
+        const need = total - piecesBytes;
+        if (chunk.length < need) {
+          pieces.push(chunk);
+          piecesBytes += chunk.length;
+          return;
+        }
+        take(Buffer.concat([...pieces, chunk.subarray(0, need)], total).subarray(4));
+        pieces = [];
+        piecesBytes = 0;
+        pos = need;
+      }
+      while (chunk.length - pos >= 4 && chunk.length - pos >= 4 + chunk.readInt32BE(pos)) {
+        const size = chunk.readInt32BE(pos);
+        take(chunk.subarray(pos + 4, pos + 4 + size));
+        pos += 4 + size;
+      }
+      if (pos < chunk.length) {
+        pieces = [chunk.subarray(pos)];
+        piecesBytes = chunk.length - pos;
+      }
+    });
+  });
+  return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
 /** The child side of one run; `mode` picks the measurement. Prints one JSON line. */
 async function child(mode) {
   let out;
@@ -170,6 +234,17 @@ async function child(mode) {
     checkProduced(broker, 'bench', TOTAL_MB);
     const fetchMBps = await fetch(broker.port, 'bench', endOffset(broker, 'bench'));
     out = { produceMBps, fetchMBps };
+  } else if (mode === 'no-protocol' || mode === 'no-protocol-file') {
+    const dataDir = mode === 'no-protocol-file' ? tempDir() : null;
+    const fd = dataDir === null ? null : fs.openSync(path.join(dataDir, 'segment.log'), 'w');
+    const server = await noProtocolServer(fd);
+    const port = server.address().port;
+    await produce(port, 'warmup', WARMUP_MB);
+    const produceMBps = await produce(port, 'bench', TOTAL_MB);
+    server.close();
+    if (fd !== null) fs.closeSync(fd);
+    if (dataDir !== null) fs.rmSync(dataDir, { recursive: true, force: true });
+    out = { produceMBps };
   } else if (mode === 'disk') {
     // produce with flush left to the OS; then a new broker on the directory fetches it cold
     // (nothing of it in the process; the OS page cache holds it, as for the baseline's file)
@@ -257,10 +332,10 @@ function runSamsa(mode = 'memory') {
 async function dataPath() {
   const rows = [];
   for (let run = 0; run < RUNS; run++) {
-    const row = { ingest: runBaseline('ingest'), egress: runBaseline('egress'), ...runSamsa() };
+    const row = { ingest: runBaseline('ingest'), egress: runBaseline('egress'), noProtocol: runSamsa('no-protocol').produceMBps, ...runSamsa() };
     rows.push(row);
     if (process.env.VERBOSE) {
-      console.log(`  run ${run}: produce ${row.produceMBps.toFixed(0)} MB/s (baseline ingest ${row.ingest}), fetch ${row.fetchMBps.toFixed(0)} MB/s (baseline egress ${row.egress})`);
+      console.log(`  run ${run}: produce ${row.produceMBps.toFixed(0)} MB/s (baseline ingest ${row.ingest}, no-protocol server ${row.noProtocol.toFixed(0)}), fetch ${row.fetchMBps.toFixed(0)} MB/s (baseline egress ${row.egress})`);
     }
   }
   return throughputMedians(rows);
@@ -276,6 +351,10 @@ function throughputMedians(rows) {
     // the median of each run's own ratio: each pair was measured back to back
     produceRatio: median(rows.map(r => r.produceMBps / r.ingest)),
     fetchRatio: median(rows.map(r => r.fetchMBps / r.egress)),
+    noProtocol: median(rows.map(r => r.noProtocol)),
+    noProtocolRatio: median(rows.map(r => r.noProtocol / r.ingest)),
+    // Samsa's produce beside the no-protocol server's, run by run
+    ofNoProtocol: median(rows.map(r => r.produceMBps / r.noProtocol)),
   };
 }
 
@@ -327,10 +406,10 @@ async function startAndRss() {
 async function diskFigures() {
   const rows = [];
   for (let run = 0; run < DISK_RUNS; run++) {
-    const row = { ingest: runBaseline('ingest', 'file'), egress: runBaseline('egress', 'file'), ...runSamsa('disk'), ...runSamsa('partitions') };
+    const row = { ingest: runBaseline('ingest', 'file'), egress: runBaseline('egress', 'file'), noProtocol: runSamsa('no-protocol-file').produceMBps, ...runSamsa('disk'), ...runSamsa('partitions') };
     rows.push(row);
     if (process.env.VERBOSE) {
-      console.log(`  disk run ${run}: produce ${row.produceMBps.toFixed(0)} MB/s (baseline ingest ${row.ingest}), cold fetch ${row.fetchMBps.toFixed(0)} MB/s (baseline egress ${row.egress}), one partition ${row.oneMBps.toFixed(0)} / ${PARTITIONS} partitions ${row.manyMBps.toFixed(0)} MB/s`);
+      console.log(`  disk run ${run}: produce ${row.produceMBps.toFixed(0)} MB/s (baseline ingest ${row.ingest}, no-protocol server ${row.noProtocol.toFixed(0)}), cold fetch ${row.fetchMBps.toFixed(0)} MB/s (baseline egress ${row.egress}), one partition ${row.oneMBps.toFixed(0)} / ${PARTITIONS} partitions ${row.manyMBps.toFixed(0)} MB/s`);
     }
   }
   const fsync = runSamsa('fsync');
@@ -363,6 +442,7 @@ if (childAt >= 0) {
   const pct = x => `${Math.round(x * 100)}%`;
   const rows = [
     ['produce (memory)', `${d.produce.toFixed(0)} MB/s`, `baseline ingest ${d.baseIngest} MB/s`, pct(d.produceRatio), '≥ 70%'],
+    ['  no-protocol server, same load', `${d.noProtocol.toFixed(0)} MB/s`, `Samsa is ${pct(d.ofNoProtocol)} of it`, pct(d.noProtocolRatio), ''],
     ['fetch (memory)', `${d.fetch.toFixed(0)} MB/s`, `baseline egress ${d.baseEgress} MB/s`, pct(d.fetchRatio), ''],
     ['start to first ApiVersions', `${s.startMs.toFixed(0)} ms`, '', '', '≤ 150 ms'],
     ['idle RSS', `${s.rssMB.toFixed(1)} MB`, '', '', '≤ 60 MB'],
@@ -370,6 +450,7 @@ if (childAt >= 0) {
   if (k !== null) {
     rows.push(
       ['produce (disk, OS flush)', `${k.produce.toFixed(0)} MB/s`, `baseline ingest ${k.baseIngest} MB/s (file)`, pct(k.produceRatio), '≥ 80%'],
+      ['  no-protocol server, a write each', `${k.noProtocol.toFixed(0)} MB/s`, `Samsa is ${pct(k.ofNoProtocol)} of it`, pct(k.noProtocolRatio), ''],
       ['produce (disk, fsync each)', `${k.fsyncMBps.toFixed(1)} MB/s`, '', '', ''],
       ['fetch (disk, cold)', `${k.fetch.toFixed(0)} MB/s`, `baseline egress ${k.baseEgress} MB/s (file)`, pct(k.fetchRatio), '≥ 70%'],
       [`produce to ${PARTITIONS} partitions`, `${k.many.toFixed(0)} MB/s`, `one partition ${k.one.toFixed(0)} MB/s`, pct(k.manyRatio), '≥ 70%'],
@@ -385,6 +466,8 @@ if (childAt >= 0) {
       baselineIngestMBps: d.baseIngest,
       baselineEgressMBps: d.baseEgress,
       produceRatio: +d.produceRatio.toFixed(3),
+      noProtocolMBps: Math.round(d.noProtocol),
+      noProtocolRatio: +d.noProtocolRatio.toFixed(3),
       fetchRatio: +d.fetchRatio.toFixed(3),
       startMs: Math.round(s.startMs),
       idleRssMB: +s.rssMB.toFixed(1),
@@ -393,6 +476,8 @@ if (childAt >= 0) {
         : {
             diskProduceMBps: Math.round(k.produce),
             diskProduceRatio: +k.produceRatio.toFixed(3),
+            diskNoProtocolMBps: Math.round(k.noProtocol),
+            diskNoProtocolRatio: +k.noProtocolRatio.toFixed(3),
             fsyncProduceMBps: +k.fsyncMBps.toFixed(1),
             coldFetchMBps: Math.round(k.fetch),
             coldFetchRatio: +k.fetchRatio.toFixed(3),
