@@ -442,7 +442,7 @@ if (childAt >= 0) {
   const pct = x => `${Math.round(x * 100)}%`;
   const rows = [
     ['produce (memory)', `${d.produce.toFixed(0)} MB/s`, `baseline ingest ${d.baseIngest} MB/s`, pct(d.produceRatio), '≥ 70%'],
-    ['  no-protocol server, same load', `${d.noProtocol.toFixed(0)} MB/s`, `Samsa is ${pct(d.ofNoProtocol)} of it`, pct(d.noProtocolRatio), ''],
+    ['  no protocol, same load', `${d.noProtocol.toFixed(0)} MB/s`, `Samsa is ${pct(d.ofNoProtocol)} of it`, pct(d.noProtocolRatio), ''],
     ['fetch (memory)', `${d.fetch.toFixed(0)} MB/s`, `baseline egress ${d.baseEgress} MB/s`, pct(d.fetchRatio), ''],
     ['start to first ApiVersions', `${s.startMs.toFixed(0)} ms`, '', '', '≤ 150 ms'],
     ['idle RSS', `${s.rssMB.toFixed(1)} MB`, '', '', '≤ 60 MB'],
@@ -450,7 +450,7 @@ if (childAt >= 0) {
   if (k !== null) {
     rows.push(
       ['produce (disk, OS flush)', `${k.produce.toFixed(0)} MB/s`, `baseline ingest ${k.baseIngest} MB/s (file)`, pct(k.produceRatio), '≥ 80%'],
-      ['  no-protocol server, a write each', `${k.noProtocol.toFixed(0)} MB/s`, `Samsa is ${pct(k.ofNoProtocol)} of it`, pct(k.noProtocolRatio), ''],
+      ['  no protocol, a write each', `${k.noProtocol.toFixed(0)} MB/s`, `Samsa is ${pct(k.ofNoProtocol)} of it`, pct(k.noProtocolRatio), ''],
       ['produce (disk, fsync each)', `${k.fsyncMBps.toFixed(1)} MB/s`, '', '', ''],
       ['fetch (disk, cold)', `${k.fetch.toFixed(0)} MB/s`, `baseline egress ${k.baseEgress} MB/s (file)`, pct(k.fetchRatio), '≥ 70%'],
       [`produce to ${PARTITIONS} partitions`, `${k.many.toFixed(0)} MB/s`, `one partition ${k.one.toFixed(0)} MB/s`, pct(k.manyRatio), '≥ 70%'],
