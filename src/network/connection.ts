@@ -72,7 +72,12 @@ export class Connection implements ConnectionInfo {
     const written = this.outWritten;
     this.outWritten = null;
     // run once the socket has taken the last write (writes complete in order); not after a failed one
-    const done = written === null ? undefined : (err?: Error | null) => void (err ? undefined : written.forEach(fn => fn()));
+    const done =
+      written === null
+        ? undefined
+        : (err?: Error | null) => {
+            if (!err) for (const fn of written) fn();
+          };
     // small responses are joined into one write; large ones (fetched data) go out as they are
     if (out.length === 1) this.socket.write(out[0]!, done);
     else if (this.outBytes <= JOIN_LIMIT) this.socket.write(Buffer.concat(out, this.outBytes), done);
