@@ -131,6 +131,15 @@ export class TestClient {
     return this.request<T>(key, version, { ...specOf(key).defaultRequest(), ...fields });
   }
 
+  /** Stops reading responses (they wait in the socket, then in the broker) until resume(). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   close(): void {
     this.socket.destroy();
   }

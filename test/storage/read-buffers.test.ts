@@ -4,12 +4,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses decoded from the specs at run time */
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ReadBufferPool, readBuffers } from '../../src/storage/read-buffers.js';
 import { testBroker, testClient, waitFor } from '../helpers/broker.js';
-import { TestClient, requestFrame } from '../helpers/client.js';
+import { TestClient } from '../helpers/client.js';
 import { batch, batchesOf, body, createTopic, fetchTopic, produce, ZERO_UUID } from '../helpers/kafka.js';
 
 t.test('take gives a buffer of the size class (a power of two from 16 KiB to 8 MiB), give keeps it for the next take', async t => {
@@ -99,12 +98,10 @@ t.test('a response waiting on a client that does not read keeps its read buffers
   const broker = await testBroker(t, { dataDir });
   // the slow client asks for the whole partition 24 times (about 39 MB) and reads nothing yet:
   // the responses the socket cannot take wait in the broker, on their read buffers
-  const slow = net.connect(broker.port, '127.0.0.1');
-  await new Promise(resolve => slow.once('connect', resolve));
-  t.teardown(() => slow.destroy());
+  const slow = await testClient(t, broker);
   slow.pause();
   const rounds = 24;
-  for (let i = 0; i < rounds; i++) slow.write(requestFrame(1, 12, i + 1, fetchRequest('slow', 0, 2_000_000)));
+  const ids = Array.from({ length: rounds }, () => slow.send(1, 12, fetchRequest('slow', 0, 2_000_000)));
   await new Promise(resolve => setTimeout(resolve, 200));
   // meanwhile another client fetches another topic of the same sizes: buffers given back too
   // early would now hold its bytes
@@ -114,22 +111,16 @@ t.test('a response waiting on a client that does not read keeps its read buffers
     t.equal(batchesOf(p.records).length, 40);
   }
   // now the slow client reads every response: each is still the slow topic, whole
+  slow.resume();
   const frames: Buffer[] = [];
-  let pending = Buffer.alloc(0);
-  await new Promise<void>(resolve => {
-    slow.on('data', chunk => {
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-        frames.push(pending.subarray(4, 4 + pending.readInt32BE(0)));
-        pending = pending.subarray(4 + pending.readInt32BE(0));
-      }
-      if (frames.length === rounds) resolve();
-    });
-    slow.resume();
-  });
+  for (let i = 0; i < rounds; i++) {
+    const frame = await slow.nextFrame();
+    if (frame === null) throw new Error('connection closed');
+    frames.push(frame);
+  }
   const expected = values.slow.flat();
   for (const [i, frame] of frames.entries()) {
-    const p = TestClient.decode<any>(frame, 1, 12, i + 1).responses[0].partitions[0];
+    const p = TestClient.decode<any>(frame, 1, 12, ids[i]).responses[0].partitions[0];
     const got = batchesOf(p.records).flatMap(b => b.records.map(r => r.value?.toString()));
     t.ok(got.length === expected.length && got.every((v, k) => v === expected[k]), `response ${i} holds the slow topic's records as produced`);
   }
